@@ -1,0 +1,72 @@
+import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
+
+export class LagoApi implements ICredentialType {
+	name = 'lagoApi';
+
+	displayName = 'Lago API';
+
+	icon: Icon = { light: 'file:lago.svg', dark: 'file:lago.dark.svg' };
+
+	documentationUrl = 'https://github.com/n8n-nodes-lago/n8n-nodes-lago#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Region',
+			name: 'region',
+			type: 'options',
+			options: [
+				{ name: 'Lago Cloud (US)', value: 'us', description: 'https://api.getlago.com' },
+				{ name: 'Lago Cloud (EU)', value: 'eu', description: 'https://api.eu.getlago.com' },
+				{ name: 'Self-Hosted', value: 'custom', description: 'Your own Lago server' },
+			],
+			default: 'us',
+			description: 'Where your Lago organisation lives',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://lago.example.com',
+			description:
+				'The URL of your Lago API, with http:// or https://. With or without a trailing / or /api/v1: the node adds /api/v1 itself.',
+			displayOptions: { show: { region: ['custom'] } },
+		},
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: 'An API key from Lago > Developers > API keys. Sent as a bearer token.',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL:
+				'={{ $credentials.region === "custom" ? String($credentials.baseUrl || "").trim().replace(/\\/+$/, "").replace(/\\/api\\/v1$/i, "") + "/api/v1" : ($credentials.region === "eu" ? "https://api.eu.getlago.com/api/v1" : "https://api.getlago.com/api/v1") }}',
+			url: '/billable_metrics',
+			qs: { page: 1, per_page: 1 },
+		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: { value: 401, message: 'Lago rejected the API key. Check the key and that the Region matches your Lago account.' },
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 404,
+					message: 'This URL does not look like a Lago API (404). Use the API host, e.g. https://lago.example.com; /api/v1 is added for you.',
+				},
+			},
+		],
+	};
+}

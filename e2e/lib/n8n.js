@@ -1,0 +1,276 @@
+'use strict';
+// Run a real n8n headlessly: a fresh user folder, the package installed the way n8n installs
+// community packages, CLI imports, `n8n execute --id X --rawOutput`, and `n8n start` for the demo.
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { run, runOk, startDaemon, freePort, log, fmtSecs, sleep } = require('./proc');
+const { CACHE_DIR, FLAVOURS, ensureN8n, getInstalled, flavourEnv, cleanEnv } = require('./install');
+
+const ENCRYPTION_KEY = 'lago-e2e-fixed-encryption-key';
+
+/** Parse `n8n execute --rawOutput` stdout: JSON starts at the first line beginning with "{". */
+function parseExecuteOutput(stdout) {
+	const m = /^\{/m.exec(stdout);
+	if (!m) return null;
+	const text = stdout.slice(m.index);
+	try {
+		return JSON.parse(text);
+	} catch {
+		// Something was logged after the JSON: cut at each "}" line from the end until it parses.
+		const ends = [];
+		const re = /^\}\s*$/gm;
+		let e;
+		while ((e = re.exec(text))) ends.push(e.index + 1);
+		for (let i = ends.length - 1; i >= 0; i--) {
+			try {
+				return JSON.parse(text.slice(0, ends[i]));
+			} catch {
+				/* keep cutting */
+			}
+		}
+		return null;
+	}
+}
+
+class ExecutionResult {
+	constructor({ exitCode, signal, timedOut, stdout, stderr, ms, workflowId, flavour }) {
+		Object.assign(this, { exitCode, signal, timedOut, stdout, stderr, ms, workflowId, flavour });
+		this.run = parseExecuteOutput(stdout);
+		const resultData = (this.run && this.run.data && this.run.data.resultData) || {};
+		this.runData = resultData.runData || {};
+		/** The workflow-level error (execution failed), or undefined. */
+		this.error = resultData.error;
+		this.lastNodeExecuted = resultData.lastNodeExecuted;
+		this.ok = exitCode === 0 && Boolean(this.run) && !this.error;
+	}
+
+	/** The task data of one node run: { data: { main: [[items]] }, error?, executionStatus, ... } */
+	nodeRun(nodeName, runIndex = 0) {
+		const runs = this.runData[nodeName];
+		if (!runs) throw new Error(`Node "${nodeName}" did not run (ran: ${Object.keys(this.runData).join(', ') || 'nothing'}). ${this.describe()}`);
+		return runs[runIndex];
+	}
+
+	/** Full items ({json, pairedItem, error?}) of a node's output. */
+	nodeItems(nodeName, { output = 0, runIndex = 0 } = {}) {
+		const r = this.nodeRun(nodeName, runIndex);
+		return (r && r.data && r.data.main && r.data.main[output]) || [];
+	}
+
+	/** Just the JSON of each output item. */
+	items(nodeName, opts) {
+		return this.nodeItems(nodeName, opts).map((i) => i.json);
+	}
+
+	/** The error a node threw (execution stopped there), or undefined. */
+	nodeError(nodeName, runIndex = 0) {
+		const r = this.runData[nodeName] && this.runData[nodeName][runIndex];
+		return r ? r.error : undefined;
+	}
+
+	describe() {
+		const tail = (s) => s.split('\n').filter(Boolean).slice(-15).join('\n');
+		return `[${this.flavour} execute ${this.workflowId}: exit ${this.exitCode}${this.timedOut ? ' TIMEOUT' : ''}, ${fmtSecs(this.ms)}${this.error ? ', error: ' + this.error.message : ''}]` + (this.run ? '' : `\nstdout:\n${tail(this.stdout)}\nstderr:\n${tail(this.stderr)}`);
+	}
+}
+
+/** One n8n user folder with the package installed; all CLI commands of a test run go through it. */
+class N8nInstance {
+	constructor(flavour, folder, { keep }) {
+		this.flavour = flavour; // from ensureN8n/getInstalled
+		this.folder = folder;
+		this.userFolder = path.join(folder, 'home');
+		this.keep = keep;
+		this.logFile = path.join(folder, 'n8n.log');
+		this.daemon = null;
+	}
+
+	/**
+	 * @param {'n8n1'|'n8n2'} key
+	 * @param {{tarball?:string, packageDir?:string, baseDir?:string, prefix?:string, install?:boolean, keep?:boolean}} opts
+	 *   tarball: install it into <userFolder>/.n8n/nodes (like n8n's community packages); packageDir: symlink instead.
+	 */
+	static async create(key, opts = {}) {
+		const flavour = opts.install ? await ensureN8n(key) : getInstalled(key);
+		const baseDir = opts.baseDir || os.tmpdir();
+		fs.mkdirSync(baseDir, { recursive: true });
+		const folder = fs.mkdtempSync(path.join(baseDir, opts.prefix || `lago-e2e-${key}-`));
+		const keep = opts.keep !== undefined ? opts.keep : Boolean(process.env.LAGO_E2E_KEEP);
+		const inst = new N8nInstance(flavour, folder, { keep });
+		fs.mkdirSync(inst.userFolder, { recursive: true });
+		inst.brokerPort = await freePort();
+		if (opts.tarball) await inst.installPackage(opts.tarball);
+		else if (opts.packageDir) inst.linkPackage(opts.packageDir);
+		return inst;
+	}
+
+	env(extra = {}) {
+		return flavourEnv(this.flavour.key, {
+			N8N_USER_FOLDER: this.userFolder,
+			N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_HIRING_BANNER_ENABLED: 'false',
+			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
+			// The execute result is printed through the logger at level info: never raise it.
+			N8N_LOG_LEVEL: 'info',
+			N8N_NO_COLOR: 'true',
+			NO_COLOR: '1',
+			...extra,
+		});
+	}
+
+	get nodesDir() {
+		return path.join(this.userFolder, '.n8n', 'nodes');
+	}
+
+	/** Install a packed tarball the way n8n installs a community package: `npm install` in ~/.n8n/nodes. */
+	async installPackage(tarball) {
+		const t0 = Date.now();
+		fs.mkdirSync(this.nodesDir, { recursive: true });
+		fs.writeFileSync(path.join(this.nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2));
+		// n8n installs community packages with scripts off and without peer/dev deps:
+		// the package must run with n8n's own n8n-workflow, not a second copy.
+		await runOk(
+			'npm',
+			['install', tarball, '--omit=dev', '--omit=peer', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=warn'],
+			{ cwd: this.nodesDir, env: cleanEnv(), timeoutMs: 5 * 60_000 },
+		);
+		const installed = JSON.parse(fs.readFileSync(path.join(this.nodesDir, 'node_modules', 'n8n-nodes-lago', 'package.json'), 'utf8'));
+		this.packageVersion = installed.version;
+		log(`${this.flavour.label}: installed ${path.basename(tarball)} into ${this.nodesDir} in ${fmtSecs(Date.now() - t0)}`);
+	}
+
+	linkPackage(dir) {
+		const nm = path.join(this.nodesDir, 'node_modules');
+		fs.mkdirSync(nm, { recursive: true });
+		fs.symlinkSync(path.resolve(dir), path.join(nm, 'n8n-nodes-lago'));
+	}
+
+	/** Run an n8n CLI command (bounded); returns the raw result. */
+	async cli(args, { timeoutMs = 120_000, env } = {}) {
+		return run(this.flavour.node, [this.flavour.bin, ...args], {
+			cwd: this.folder,
+			env: this.env(env),
+			timeoutMs,
+			logFile: this.logFile,
+		});
+	}
+
+	async cliOk(args, opts) {
+		const r = await this.cli(args, opts);
+		if (r.code !== 0) {
+			const tail = `${r.stdout}\n${r.stderr}`.split('\n').filter(Boolean).slice(-20).join('\n');
+			throw new Error(`${this.flavour.label}: n8n ${args.join(' ')} ${r.timedOut ? 'timed out' : 'exited ' + r.code}\n${tail}`);
+		}
+		return r;
+	}
+
+	_writeInput(name, data) {
+		const file = path.join(this.folder, name);
+		fs.writeFileSync(file, typeof data === 'string' ? data : JSON.stringify(data, null, 2));
+		return file;
+	}
+
+	/** creds: [{id, name, type, data:{...plain...}}]; `data` is encrypted on import with the instance key. */
+	async importCredentials(creds) {
+		const t0 = Date.now();
+		const file = this._writeInput(`creds-${Date.now()}.json`, Array.isArray(creds) ? creds : [creds]);
+		await this.cliOk(['import:credentials', `--input=${file}`]);
+		log(`${this.flavour.label}: imported ${Array.isArray(creds) ? creds.length : 1} credential(s) in ${fmtSecs(Date.now() - t0)}`);
+	}
+
+	/** workflows: one workflow object (with a fixed id, at most 16 chars) or an array of them. */
+	async importWorkflows(workflows) {
+		const list = Array.isArray(workflows) ? workflows : [workflows];
+		const t0 = Date.now();
+		for (const wf of list) {
+			if (!wf.id || wf.id.length > 16) throw new Error(`Workflow "${wf.name}" needs a fixed id of at most 16 characters (has "${wf.id}")`);
+		}
+		// One command for all: each CLI start costs seconds.
+		const dir = path.join(this.folder, `workflows-${Date.now()}`);
+		fs.mkdirSync(dir);
+		list.forEach((wf, i) => fs.writeFileSync(path.join(dir, `${String(i).padStart(3, '0')}-${wf.id}.json`), JSON.stringify(wf, null, 2)));
+		await this.cliOk(['import:workflow', '--separate', `--input=${dir}`]);
+		log(`${this.flavour.label}: imported ${list.length} workflow(s) in ${fmtSecs(Date.now() - t0)}`);
+	}
+
+	importWorkflow(wf) {
+		return this.importWorkflows([wf]);
+	}
+
+	/** `n8n execute --id <id> --rawOutput`; resolves with an ExecutionResult even when the run fails. */
+	async execute(workflowId, { timeoutMs = 180_000 } = {}) {
+		const r = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], { timeoutMs });
+		const res = new ExecutionResult({ exitCode: r.code, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr, ms: r.ms, workflowId, flavour: this.flavour.label });
+		log(`${this.flavour.label}: execute ${workflowId} → exit ${r.code}${r.timedOut ? ' (TIMEOUT)' : ''} in ${fmtSecs(r.ms)}`);
+		return res;
+	}
+
+	/**
+	 * `n8n start` on 127.0.0.1; resolves once the REST API answers. Returns { url, port, stop }.
+	 */
+	async start({ port, readyTimeoutMs = 120_000, extraEnv = {}, onLine } = {}) {
+		const p = port || (await freePort());
+		const url = `http://127.0.0.1:${p}`;
+		const env = this.env({
+			N8N_PORT: String(p),
+			N8N_HOST: '127.0.0.1',
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_PROTOCOL: 'http',
+			N8N_EDITOR_BASE_URL: `${url}/`,
+			N8N_SECURE_COOKIE: 'false',
+			...extraEnv,
+		});
+		const t0 = Date.now();
+		this.daemon = startDaemon(this.flavour.node, [this.flavour.bin, 'start'], { cwd: this.folder, env, logFile: this.logFile, onLine });
+		let exited = null;
+		this.daemon.exited.then((e) => (exited = e));
+		// /healthz/readiness answers before the REST routes exist: also wait for /rest/settings to return JSON.
+		for (;;) {
+			if (exited) throw new Error(`n8n start exited (${exited.code}) before it was ready; log: ${this.logFile}`);
+			if (Date.now() - t0 > readyTimeoutMs) {
+				await this.stop();
+				throw new Error(`n8n start not ready after ${fmtSecs(readyTimeoutMs)}; log: ${this.logFile}`);
+			}
+			try {
+				const ready = await fetch(`${url}/healthz/readiness`, { signal: AbortSignal.timeout(2000) });
+				if (ready.ok) {
+					const s = await fetch(`${url}/rest/settings`, { signal: AbortSignal.timeout(5000) });
+					if (s.ok && (s.headers.get('content-type') || '').includes('json')) break;
+				}
+			} catch {
+				/* not listening yet */
+			}
+			await sleep(500);
+		}
+		log(`${this.flavour.label}: n8n start ready at ${url} in ${fmtSecs(Date.now() - t0)}`);
+		this.url = url;
+		return { url, port: p, stop: () => this.stop() };
+	}
+
+	async stop() {
+		if (this.daemon) {
+			const d = this.daemon;
+			this.daemon = null;
+			await d.stop();
+		}
+	}
+
+	/** Stop n8n and delete the folder (kept when LAGO_E2E_KEEP is set). */
+	async dispose() {
+		await this.stop();
+		if (this.keep) {
+			log(`${this.flavour.label}: keeping ${this.folder}`);
+			return;
+		}
+		fs.rmSync(this.folder, { recursive: true, force: true });
+	}
+}
+
+module.exports = { N8nInstance, ExecutionResult, parseExecuteOutput, FLAVOURS, CACHE_DIR, ENCRYPTION_KEY };

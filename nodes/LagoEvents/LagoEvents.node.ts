@@ -1,0 +1,42 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
+import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
+
+import { eventDescription, eventOperations } from './resources/event';
+
+export class LagoEvents implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Lago Events',
+		name: 'lagoEvents',
+		icon: { light: 'file:lago.svg', dark: 'file:lago.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle:
+			'={{ {"create": "Send", "createBatch": "Send Batch", "estimateFees": "Estimate Fees", "get": "Get"}[$parameter["operation"]] }}',
+		description:
+			'Send usage events to Lago for usage-based billing, one by one or in batches, estimate their fees, or look them up',
+		defaults: { name: 'Lago Events' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'lagoApi', required: true }],
+		requestDefaults: {
+			baseURL:
+				'={{ $credentials.region === "custom" ? String($credentials.baseUrl || "").trim().replace(/\\/+$/, "").replace(/\\/api\\/v1$/i, "") + "/api/v1" : ($credentials.region === "eu" ? "https://api.eu.getlago.com/api/v1" : "https://api.getlago.com/api/v1") }}',
+			headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+		},
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Event', value: 'event' }],
+				default: 'event',
+			},
+			...eventDescription,
+		],
+	};
+
+	// Every operation runs through the shared transport: retries, rate limits and batching need code, not routing.
+	customOperations = { event: eventOperations };
+}

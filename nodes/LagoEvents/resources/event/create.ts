@@ -1,0 +1,81 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import {
+	metricCodeField,
+	onDuplicateOption,
+	propertiesFields,
+	retryOptions,
+	subscriptionField,
+	timestampField,
+	transactionIdField,
+} from '../../shared/descriptions';
+import { asErrorBody, isOnlyDuplicate } from '../../shared/errors';
+import { forEachItem, readEvent, runContext } from '../../shared/parameters';
+import { responseError, retryPolicyFromOptions, sendToLago } from '../../shared/transport';
+
+const showOnlyForCreate = { show: { resource: ['event'], operation: ['create'] } };
+
+export const additionalEventFields = (operation: 'create' | 'createBatch'): INodeProperties => ({
+	displayName: 'Additional Fields',
+	name: 'additionalFields',
+	type: 'collection',
+	placeholder: 'Add Field',
+	default: {},
+	displayOptions: { show: { resource: ['event'], operation: [operation] } },
+	options: [
+		{
+			displayName: 'Precise Total Amount Cents',
+			name: 'preciseTotalAmountCents',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. 1234.56',
+			description:
+				'Amount in cents for metrics priced with the dynamic charge model, as a decimal number (1234.56). Sent as text so no precision is lost.',
+		},
+	],
+});
+
+export const createDescription: INodeProperties[] = [
+	subscriptionField(['create']),
+	metricCodeField(['create']),
+	transactionIdField(['create']),
+	timestampField(['create']),
+	...propertiesFields(['create']),
+	additionalEventFields('create'),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: showOnlyForCreate,
+		options: [...retryOptions, onDuplicateOption],
+	},
+];
+
+/** Send: one POST /events per input item, in order. */
+export async function create(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const run = runContext(this);
+	return await forEachItem(this, async (itemIndex) => {
+		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+		const event = readEvent(this, itemIndex, run, Date.now());
+		const response = await sendToLago.call(this, { method: 'POST', path: '/events', body: { event } }, retryPolicyFromOptions(options), itemIndex);
+		const pairedItem = { item: itemIndex };
+		if (response.status >= 200 && response.status < 300) {
+			const body = asErrorBody(response.body) as { event?: IDataObject } | undefined;
+			return [{ json: body?.event ?? (event as unknown as IDataObject), pairedItem }];
+		}
+		const details = asErrorBody(response.body)?.error_details;
+		// A duplicate after an attempt that may have reached Lago is this very event, stored by that attempt.
+		if (response.status === 422 && isOnlyDuplicate(details) && (options.onDuplicate !== 'fail' || response.ambiguous)) {
+			return [{ json: { ...(event as unknown as IDataObject), already_ingested: true }, pairedItem }];
+		}
+		throw responseError(this.getNode(), response, { operation: 'create', ...eventContext(event) }, itemIndex);
+	});
+}
+
+export const eventContext = (event: { transaction_id?: string; external_subscription_id: string; code: string }) => ({
+	transactionId: event.transaction_id,
+	externalSubscriptionId: event.external_subscription_id,
+	code: event.code,
+});

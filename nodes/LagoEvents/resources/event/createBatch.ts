@@ -1,0 +1,229 @@
+import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import {
+	metricCodeField,
+	onDuplicateOption,
+	propertiesFields,
+	retryOptions,
+	subscriptionField,
+	timestampField,
+	transactionIdField,
+} from '../../shared/descriptions';
+import { asErrorBody, describeLagoError, errorItem, fieldError, isOnlyDuplicate, lagoApiError } from '../../shared/errors';
+import { FieldError } from '../../shared/event';
+import type { LagoEventInput } from '../../shared/event';
+import { readEvent, runContext } from '../../shared/parameters';
+import { responseError, retryPolicyFromOptions, sendToLago } from '../../shared/transport';
+import type { LagoResponse } from '../../shared/transport';
+import { additionalEventFields, eventContext } from './create';
+
+export const MAX_BATCH_SIZE = 100;
+
+const showOnlyForCreateBatch = { show: { resource: ['event'], operation: ['createBatch'] } };
+
+export const createBatchDescription: INodeProperties[] = [
+	{
+		displayName:
+			'Each input item becomes one event. Items are sent in batches (up to 100 per request) in input order, and every item gets its own result.',
+		name: 'batchNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: showOnlyForCreateBatch,
+	},
+	subscriptionField(['createBatch']),
+	metricCodeField(['createBatch']),
+	transactionIdField(['createBatch']),
+	timestampField(['createBatch']),
+	...propertiesFields(['createBatch']),
+	additionalEventFields('createBatch'),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: showOnlyForCreateBatch,
+		options: [
+			{
+				displayName: 'Batch Size',
+				name: 'batchSize',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: MAX_BATCH_SIZE },
+				default: MAX_BATCH_SIZE,
+				description:
+					'Events per request, from 1 to 100. Lago Cloud accepts 100; lower it if your self-hosted Lago sets LAGO_EVENTS_BATCH_MAX_LENGTH lower.',
+			},
+			...retryOptions,
+			onDuplicateOption,
+		],
+	},
+];
+
+export function parseBatchSize(value: unknown): number {
+	if (value === undefined || value === null || value === '') return MAX_BATCH_SIZE;
+	const size = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE) {
+		throw new FieldError('batchSize', `Batch Size must be a whole number from 1 to ${MAX_BATCH_SIZE}, got ${JSON.stringify(value)}`, 'Lago accepts at most 100 events per batch request.');
+	}
+	return size;
+}
+
+/** "0-99, 150, 200-204": item indexes as short ranges, for error descriptions. */
+export function formatItemRanges(indexes: number[]): string {
+	const sorted = [...indexes].sort((a, b) => a - b);
+	const ranges: string[] = [];
+	for (let i = 0; i < sorted.length; i++) {
+		const start = sorted[i];
+		while (i + 1 < sorted.length && sorted[i + 1] === sorted[i] + 1) i++;
+		ranges.push(start === sorted[i] ? `${start}` : `${start}-${sorted[i]}`);
+	}
+	return ranges.join(', ');
+}
+
+/** Lago keys a rejected batch's errors by position: {"3": {...}}. Anything else is about the whole batch. */
+export function indexedErrors(details: unknown, batchLength: number): Map<number, unknown> | undefined {
+	if (!details || typeof details !== 'object' || Array.isArray(details)) return undefined;
+	const entries = Object.entries(details as Record<string, unknown>);
+	if (entries.length === 0 || !entries.every(([key]) => /^\d+$/.test(key) && Number(key) < batchLength)) return undefined;
+	return new Map(entries.map(([key, value]) => [Number(key), value]));
+}
+
+interface Pending {
+	itemIndex: number;
+	event: LagoEventInput;
+}
+
+/**
+ * Send Batch: packs the input items into POST /events/batch requests. Lago rejects a whole batch when one event is
+ * bad, so a rejection is split: duplicates follow On Duplicate, bad events get their own error, and the rest of the
+ * batch is sent again once without them.
+ */
+export async function createBatch(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const node = this.getNode();
+	const continueOnFail = this.continueOnFail();
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	let batchSize: number;
+	try {
+		batchSize = parseBatchSize(options.batchSize);
+	} catch (error) {
+		throw new NodeOperationError(node, (error as Error).message, { description: (error as FieldError).hint });
+	}
+	const policy = retryPolicyFromOptions(options);
+	const duplicatesSucceed = options.onDuplicate !== 'fail';
+	const run = runContext(this);
+	const now = Date.now();
+
+	const results: Array<INodeExecutionData | undefined> = new Array(items.length);
+	const ingested: number[] = [];
+
+	// Every item is checked before anything is sent, so bad input never leaves half a run behind.
+	const pending: Pending[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			pending.push({ itemIndex, event: readEvent(this, itemIndex, run, now) });
+		} catch (caught) {
+			const error = caught instanceof FieldError ? fieldError(node, caught, itemIndex) : caught;
+			if (!continueOnFail) throw error;
+			results[itemIndex] = errorItem(error, itemIndex);
+		}
+	}
+
+	const stateDescription = (failed: Pending[]) => {
+		const notSent = pending.filter((p) => results[p.itemIndex] === undefined && !failed.includes(p)).map((p) => p.itemIndex);
+		const lines = [
+			ingested.length
+				? `Already ingested by Lago in this run (safe to re-run only with the same Transaction IDs): items ${formatItemRanges(ingested)}.`
+				: 'No event of this run was ingested.',
+		];
+		if (notSent.length) lines.push(`Not sent: items ${formatItemRanges(notSent)}.`);
+		return lines.join(' ');
+	};
+
+	const fail = (entries: Pending[], makeError: (itemIndex: number) => Error & { description?: string | null }) => {
+		if (!continueOnFail) {
+			const error = makeError(entries[0].itemIndex);
+			error.description = [error.description, stateDescription(entries)].filter(Boolean).join('\n');
+			throw error;
+		}
+		for (const entry of entries) results[entry.itemIndex] = errorItem(makeError(entry.itemIndex), entry.itemIndex, { transaction_id: entry.event.transaction_id });
+	};
+
+	const succeed = (entries: Pending[], response: LagoResponse) => {
+		const returned = (asErrorBody(response.body) as { events?: IDataObject[] } | undefined)?.events;
+		entries.forEach((entry, position) => {
+			const lagoEvent = Array.isArray(returned) && returned[position]?.transaction_id === entry.event.transaction_id ? returned[position] : undefined;
+			results[entry.itemIndex] = { json: lagoEvent ?? (entry.event as unknown as IDataObject), pairedItem: { item: entry.itemIndex } };
+			ingested.push(entry.itemIndex);
+		});
+	};
+
+	const sendBatch = async (entries: Pending[], isResend: boolean): Promise<void> => {
+		let response: LagoResponse;
+		try {
+			response = await sendToLago.call(this, { method: 'POST', path: '/events/batch', body: { events: entries.map((e) => e.event) } }, policy, entries[0].itemIndex);
+		} catch (error) {
+			fail(entries, (itemIndex) => withItem(error as Error, itemIndex, entries[0].itemIndex));
+			return;
+		}
+		if (response.status >= 200 && response.status < 300) return succeed(entries, response);
+
+		const byPosition = response.status === 422 ? indexedErrors(asErrorBody(response.body)?.error_details, entries.length) : undefined;
+		if (!byPosition) {
+			fail(entries, (itemIndex) => responseError(node, response, { operation: 'createBatch' }, itemIndex));
+			return;
+		}
+		const rejected: Pending[] = [];
+		const rejectedDetails = new Map<Pending, unknown>();
+		for (const [position, details] of byPosition) {
+			const entry = entries[position];
+			if (isOnlyDuplicate(details) && (duplicatesSucceed || response.ambiguous)) {
+				results[entry.itemIndex] = { json: { ...(entry.event as unknown as IDataObject), already_ingested: true }, pairedItem: { item: entry.itemIndex } };
+			} else {
+				rejected.push(entry);
+				rejectedDetails.set(entry, details);
+			}
+		}
+		const rest = entries.filter((_, position) => !byPosition.has(position));
+		if (rejected.length) {
+			const errorFor = (entry: Pending) =>
+				lagoApiError(node, describeLagoError(422, { status: 422, code: 'validation_errors', error_details: rejectedDetails.get(entry) }, { operation: 'createBatch', ...eventContext(entry.event) }), entry.itemIndex);
+			if (!continueOnFail) fail(rejected, () => errorFor(rejected[0]));
+			for (const entry of rejected) results[entry.itemIndex] = errorItem(errorFor(entry), entry.itemIndex, { transaction_id: entry.event.transaction_id });
+		}
+		if (rest.length === 0) return;
+		if (!isResend) return sendBatch(rest, true);
+		fail(rest, (itemIndex) =>
+			lagoApiError(
+				node,
+				{
+					message: 'Not ingested: Lago rejected the batch again after the bad events were removed',
+					description: `Lago's answer to the resent batch: ${JSON.stringify(asErrorBody(response.body)?.error_details)}. Run the workflow again; events already ingested are recognised by their transaction ID.`,
+					httpCode: '422',
+				},
+				itemIndex,
+			),
+		);
+	};
+
+	for (let start = 0; start < pending.length; start += batchSize) {
+		await sendBatch(pending.slice(start, start + batchSize), false);
+	}
+
+	const output: INodeExecutionData[] = [];
+	results.forEach((result, itemIndex) => {
+		output.push(result ?? errorItem(new NodeOperationError(node, `No result was recorded for this item [item ${itemIndex}]`), itemIndex));
+	});
+	return [output];
+}
+
+/** A transport error raised for a batch names the batch's first item; each item of the batch gets its own copy. */
+function withItem(error: Error & { description?: string | null; context?: IDataObject }, itemIndex: number, batchFirstItem: number): Error & { description?: string | null } {
+	const copy = Object.create(Object.getPrototypeOf(error)) as typeof error;
+	Object.assign(copy, error);
+	copy.message = error.message.replace(` [item ${batchFirstItem}]`, ` [item ${itemIndex}]`);
+	copy.context = { ...(error.context ?? {}), itemIndex };
+	return copy;
+}
+

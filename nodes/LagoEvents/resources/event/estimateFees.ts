@@ -1,0 +1,71 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { metricCodeField, propertiesFields, retryOptions, subscriptionField } from '../../shared/descriptions';
+import { forEachItem, readProperties, readSubscriptionAndCode } from '../../shared/parameters';
+import { lagoRequest, retryPolicyFromOptions } from '../../shared/transport';
+
+const showOnlyForEstimateFees = { show: { resource: ['event'], operation: ['estimateFees'] } };
+
+export const estimateFeesDescription: INodeProperties[] = [
+	subscriptionField(['estimateFees']),
+	{
+		...metricCodeField(['estimateFees']),
+		hint: 'Estimate Fees only works for metrics with a pay-in-advance charge on the subscription\'s plan.',
+	},
+	...propertiesFields(['estimateFees']),
+	{
+		displayName: 'Simplify',
+		name: 'simplify',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to return a short summary of each fee (metric, units, amounts, taxes, currency) instead of the full fee object',
+		displayOptions: showOnlyForEstimateFees,
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: showOnlyForEstimateFees,
+		options: retryOptions,
+	},
+];
+
+/** The fields of a fee that a person reads; Lago's full fee object has about 30. */
+export function simplifyFee(fee: IDataObject): IDataObject {
+	const item = (fee.item ?? {}) as IDataObject;
+	return {
+		metric_code: item.code ?? null,
+		metric_name: item.name ?? null,
+		units: fee.units ?? null,
+		amount_cents: fee.amount_cents ?? null,
+		taxes_amount_cents: fee.taxes_amount_cents ?? null,
+		taxes_rate: fee.taxes_rate ?? null,
+		total_amount_cents: fee.total_amount_cents ?? null,
+		currency: fee.amount_currency ?? fee.total_amount_currency ?? null,
+	};
+}
+
+/** Estimate Fees: POST /events/estimate_fees, one item per returned fee, paired to its input item. */
+export async function estimateFees(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	return await forEachItem(this, async (itemIndex) => {
+		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+		const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
+		const { external_subscription_id, code } = readSubscriptionAndCode(this, itemIndex);
+		const event: IDataObject = { code, external_subscription_id };
+		const properties = readProperties(this, itemIndex);
+		if (properties) event.properties = properties;
+		const { body } = await lagoRequest.call(
+			this,
+			{ method: 'POST', path: '/events/estimate_fees', body: { event } },
+			{ operation: 'estimateFees', externalSubscriptionId: external_subscription_id, code },
+			retryPolicyFromOptions(options),
+			itemIndex,
+		);
+		const fees = Array.isArray(body.fees) ? (body.fees as IDataObject[]) : [];
+		const pairedItem = { item: itemIndex };
+		if (fees.length === 0) return [{ json: { external_subscription_id, code, fees: [] }, pairedItem }];
+		return fees.map((fee) => ({ json: simplify ? simplifyFee(fee) : fee, pairedItem }));
+	});
+}

@@ -1,0 +1,175 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/** Parameters that several operations show. Each operation file picks the ones it needs for its own displayOptions. */
+
+type Operation = 'create' | 'createBatch' | 'estimateFees' | 'get';
+
+const showFor = (operations: Operation[]) => ({ show: { resource: ['event'], operation: operations } });
+
+export function subscriptionField(operations: Operation[]): INodeProperties {
+	return {
+		displayName: 'External Subscription ID',
+		name: 'externalSubscriptionId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. sub_1234 or {{ $json.subscription_id }}',
+		description:
+			'The external ID of the Lago subscription the usage belongs to (the subscription\'s ID, not the customer\'s). Text, exactly as in Lago.',
+		displayOptions: showFor(operations),
+	};
+}
+
+export function metricCodeField(operations: Operation[]): INodeProperties {
+	return {
+		displayName: 'Billable Metric Code',
+		name: 'code',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. api_calls',
+		description: 'The code of the billable metric in Lago (Billable metrics > Code)',
+		hint: 'Lago accepts an event whose code matches no billable metric, but never bills it. Copy the code exactly.',
+		displayOptions: showFor(operations),
+	};
+}
+
+export function transactionIdField(operations: Operation[]): INodeProperties {
+	return {
+		displayName: 'Transaction ID',
+		name: 'transactionId',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. {{ $json.order_id }}',
+		description:
+			'Unique ID of this usage event; Lago ingests each ID once per subscription. Leave empty to let the node derive one from the execution, node, run and item (it stays the same when the node retries, and is returned in the output). AI agents: when retrying a call, reuse the same Transaction ID.',
+		hint: 'Map an ID from your data if this workflow may run again over the same records: a new execution derives new IDs, and Lago would count the usage twice.',
+		displayOptions: showFor(operations),
+	};
+}
+
+export function timestampField(operations: Operation[]): INodeProperties {
+	return {
+		displayName: 'Timestamp',
+		name: 'timestamp',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. 2026-11-01T10:00:00Z or 1700000000',
+		description:
+			'When the usage happened. Accepts ISO 8601 with a time zone (2026-11-01T10:00:00Z, 2026-11-01T12:00:00+02:00), epoch seconds (1700000000 or 1700000000.123), epoch milliseconds (1700000000123) or a date from an expression ({{ $now }}). Sent to Lago as epoch seconds with milliseconds. Leave empty for the time the node takes the item; it is then reused on every retry.',
+		hint: 'An event counts only if its subscription was active at this time and the billing period is still open.',
+		displayOptions: showFor(operations),
+	};
+}
+
+export function propertiesFields(operations: Operation[]): INodeProperties[] {
+	return [
+		{
+			displayName: 'Properties Input',
+			name: 'propertiesInput',
+			type: 'options',
+			noDataExpression: true,
+			options: [
+				{ name: 'Key/Value Pairs', value: 'keyValue', description: 'One row per property' },
+				{ name: 'JSON', value: 'json', description: 'One JSON object; allows nested values' },
+			],
+			default: 'keyValue',
+			description: 'How to enter the event properties that the billable metric aggregates or filters on',
+			displayOptions: showFor(operations),
+		},
+		{
+			displayName: 'Properties',
+			name: 'properties',
+			type: 'fixedCollection',
+			typeOptions: { multipleValues: true, sortable: true },
+			placeholder: 'Add Property',
+			default: {},
+			description:
+				'Values are sent exactly as they resolve: "10" stays text and {{ 10 }} is a number. Lago reads numeric text as a number for sums.',
+			options: [
+				{
+					displayName: 'Property',
+					name: 'property',
+					values: [
+						{
+							displayName: 'Key',
+							name: 'key',
+							type: 'string',
+							default: '',
+							placeholder: 'e.g. gb',
+							description: "Property name, e.g. the billable metric's field name",
+						},
+						{
+							displayName: 'Value',
+							name: 'value',
+							type: 'string',
+							default: '',
+							placeholder: 'e.g. 10 or {{ $json.gb }}',
+							description: 'Property value. Text stays text; map a number with an expression to send a number.',
+						},
+					],
+				},
+			],
+			displayOptions: { show: { ...showFor(operations).show, propertiesInput: ['keyValue'] } },
+		},
+		{
+			displayName: 'Properties (JSON)',
+			name: 'propertiesJson',
+			type: 'json',
+			default: '{}',
+			placeholder: '{"gb": 10, "region": "eu"}',
+			description: 'A JSON object of event properties, e.g. {"gb": 10, "operation_type": "add"}. Nested objects and arrays are kept.',
+			displayOptions: { show: { ...showFor(operations).show, propertiesInput: ['json'] } },
+		},
+	];
+}
+
+export const retryOptions: INodeProperties[] = [
+	{
+		displayName: 'Max Attempts',
+		name: 'maxAttempts',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 20 },
+		default: 8,
+		description:
+			'How many times to try a request in total when Lago answers 429 or 5xx, or the connection fails. Other errors are never retried. Every retry sends the identical event.',
+	},
+	{
+		displayName: 'Max Retry Time (Seconds)',
+		name: 'maxRetryTime',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 3600 },
+		default: 120,
+		description: 'Upper bound on the time spent on one request, waits included, before the node reports the failure',
+	},
+	{
+		displayName: 'Initial Retry Delay (Ms)',
+		name: 'initialRetryDelay',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 60000 },
+		default: 500,
+		description:
+			"First wait before a retry, in milliseconds; it doubles on each retry, with jitter. A 429 waits for Lago's X-RateLimit-Reset instead.",
+	},
+];
+
+export const onDuplicateOption: INodeProperties = {
+	displayName: 'On Duplicate',
+	name: 'onDuplicate',
+	type: 'options',
+	options: [
+		{
+			name: 'Succeed',
+			value: 'succeed',
+			description: 'Output the event as sent, with already_ingested: true. Safe for re-runs.',
+		},
+		{
+			name: 'Fail',
+			value: 'fail',
+			description: 'Treat a reused Transaction ID as an error',
+		},
+	],
+	default: 'succeed',
+	description:
+		'What to do when Lago already has an event with this Transaction ID for the subscription (Lago answers value_already_exist and keeps the first event)',
+};

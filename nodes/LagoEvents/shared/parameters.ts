@@ -1,0 +1,108 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import {
+	FieldError,
+	deriveTransactionId,
+	nowTimestamp,
+	parseIdentifier,
+	parsePreciseTotalAmountCents,
+	parsePropertiesJson,
+	parsePropertiesKeyValue,
+	parseTimestamp,
+} from './event';
+import type { KeyValueProperty, LagoEventInput } from './event';
+import { errorItem, fieldError } from './errors';
+
+/** Reads the event fields of one item from the node's parameters and turns them into what Lago receives. */
+
+export interface RunContext {
+	executionId: string;
+	nodeName: string;
+	runIndex: number;
+}
+
+/** What identifies this run of the node, for derived transaction ids. */
+export function runContext(ctx: IExecuteFunctions): RunContext {
+	const runIndex = (ctx as unknown as { runIndex?: unknown }).runIndex;
+	const executionId = ctx.getExecutionId();
+	return {
+		// Without a saved execution (rare: some test contexts) there is nothing stable to derive from.
+		executionId: executionId ? String(executionId) : `local${Date.now().toString(36)}`,
+		nodeName: ctx.getNode().name,
+		runIndex: typeof runIndex === 'number' ? runIndex : 0,
+	};
+}
+
+/** A parameter left at its empty default, as opposed to an expression that resolved to an empty value. */
+function isLeftEmpty(ctx: IExecuteFunctions, name: string): boolean {
+	const raw = ctx.getNode().parameters[name];
+	return raw === undefined || raw === null || raw === '';
+}
+
+export function readProperties(ctx: IExecuteFunctions, itemIndex: number): IDataObject | undefined {
+	const mode = ctx.getNodeParameter('propertiesInput', itemIndex, 'keyValue') as string;
+	if (mode === 'json') {
+		const properties = parsePropertiesJson(ctx.getNodeParameter('propertiesJson', itemIndex, '{}'));
+		return Object.keys(properties).length ? properties : undefined;
+	}
+	const collection = ctx.getNodeParameter('properties', itemIndex, {}) as { property?: KeyValueProperty[] };
+	const properties = parsePropertiesKeyValue(collection.property);
+	return Object.keys(properties).length ? properties : undefined;
+}
+
+export function readSubscriptionAndCode(ctx: IExecuteFunctions, itemIndex: number) {
+	return {
+		external_subscription_id: parseIdentifier(
+			'externalSubscriptionId',
+			ctx.getNodeParameter('externalSubscriptionId', itemIndex, ''),
+			'External Subscription ID',
+		),
+		code: parseIdentifier('code', ctx.getNodeParameter('code', itemIndex, ''), 'Billable Metric Code'),
+	};
+}
+
+/**
+ * The complete event for one item. The transaction id and timestamp are fixed here, once, so every retry of this
+ * event carries the same values.
+ */
+export function readEvent(ctx: IExecuteFunctions, itemIndex: number, run: RunContext, nowMillis: number): LagoEventInput {
+	const transactionId = isLeftEmpty(ctx, 'transactionId')
+		? deriveTransactionId(run.executionId, run.nodeName, run.runIndex, itemIndex)
+		: parseIdentifier('transactionId', ctx.getNodeParameter('transactionId', itemIndex, ''), 'Transaction ID');
+	const { external_subscription_id, code } = readSubscriptionAndCode(ctx, itemIndex);
+	const timestamp = isLeftEmpty(ctx, 'timestamp')
+		? nowTimestamp(nowMillis)
+		: parseTimestamp(ctx.getNodeParameter('timestamp', itemIndex, ''));
+	const event: LagoEventInput = { transaction_id: transactionId, external_subscription_id, code, timestamp };
+	const additional = ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+	const precise = parsePreciseTotalAmountCents(additional.preciseTotalAmountCents);
+	if (precise !== undefined) event.precise_total_amount_cents = precise;
+	const properties = readProperties(ctx, itemIndex);
+	if (properties) event.properties = properties;
+	return event;
+}
+
+/**
+ * Runs `work` for every input item, one at a time, turning failures into error items (Continue On Fail) or into
+ * the node's error, with the item named either way.
+ */
+export async function forEachItem(
+	ctx: IExecuteFunctions,
+	work: (itemIndex: number) => Promise<INodeExecutionData[]>,
+): Promise<INodeExecutionData[][]> {
+	const items = ctx.getInputData();
+	const output: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			output.push(...(await work(itemIndex)));
+		} catch (caught) {
+			const error = caught instanceof FieldError ? fieldError(ctx.getNode(), caught, itemIndex) : caught;
+			if (ctx.continueOnFail()) {
+				output.push(errorItem(error, itemIndex));
+				continue;
+			}
+			throw error;
+		}
+	}
+	return [output];
+}

@@ -1,0 +1,289 @@
+import { NodeOperationError, sleepWithAbort } from 'n8n-workflow';
+import type {
+	NodeApiError,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	INode,
+} from 'n8n-workflow';
+
+import { describeLagoError, itemSuffix, lagoApiError } from './errors';
+import type { DescribedError, LagoErrorContext } from './errors';
+
+/**
+ * The one way this node talks to Lago: base URL and auth from the credential, the body serialised once (so every retry
+ * is byte-identical), bounded retries on 429 / 5xx / network failures, and no retries on anything else.
+ */
+
+export const LAGO_CLOUD_US = 'https://api.getlago.com/api/v1';
+export const LAGO_CLOUD_EU = 'https://api.eu.getlago.com/api/v1';
+
+export interface LagoCredentials {
+	region?: string;
+	baseUrl?: string;
+	apiKey?: string;
+}
+
+export class CredentialError extends Error {}
+
+function parseUrl(text: string): URL | undefined {
+	try {
+		return new URL(text);
+	} catch {
+		return undefined;
+	}
+}
+
+/** `https://lago.example.com`, with or without a trailing `/` or `/api/v1`, all mean `https://lago.example.com/api/v1`. */
+export function resolveBaseUrl(credentials: LagoCredentials): string {
+	if (credentials.region === 'eu') return LAGO_CLOUD_EU;
+	if (credentials.region !== 'custom') return LAGO_CLOUD_US;
+	const raw = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
+	if (raw === '') {
+		throw new CredentialError('The Base URL in the Lago API credential is empty. Enter your Lago API URL, e.g. https://lago.example.com.');
+	}
+	const url = parseUrl(raw);
+	if (!url) {
+		throw new CredentialError(`The Base URL "${raw}" in the Lago API credential is not a URL. Enter it with http:// or https://, e.g. https://lago.example.com.`);
+	}
+	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+		throw new CredentialError(`The Base URL "${raw}" in the Lago API credential must start with http:// or https://.`);
+	}
+	if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+		throw new CredentialError(`The Base URL "${raw}" in the Lago API credential must not contain a query string or a #fragment.`);
+	}
+	if (url.username || url.password) {
+		throw new CredentialError('The Base URL in the Lago API credential must not contain a user name or password; put the key in API Key.');
+	}
+	const path = url.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/i, '');
+	return `${url.origin}${path}/api/v1`;
+}
+
+export function checkApiKey(credentials: LagoCredentials): void {
+	const key = credentials.apiKey;
+	if (typeof key !== 'string' || key.trim() === '') {
+		throw new CredentialError('The API Key in the Lago API credential is empty. Copy it from Lago > Developers > API keys.');
+	}
+	if (/\s/.test(key)) {
+		throw new CredentialError('The API Key in the Lago API credential contains a space or a line break. Paste the key again without them.');
+	}
+}
+
+export interface RetryPolicy {
+	/** Total tries, the first included. */
+	maxAttempts: number;
+	/** Upper bound for the whole request, waits included. */
+	maxRetryTimeMs: number;
+	/** First back-off; doubles on each retry, with jitter. */
+	initialDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, maxRetryTimeMs: 120_000, initialDelayMs: 500 };
+const MAX_BACKOFF_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+export function retryPolicyFromOptions(options: IDataObject): RetryPolicy {
+	const num = (value: unknown, fallback: number) =>
+		typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+	return {
+		maxAttempts: Math.max(1, Math.floor(num(options.maxAttempts, DEFAULT_RETRY.maxAttempts))),
+		maxRetryTimeMs: Math.max(0, num(options.maxRetryTime, DEFAULT_RETRY.maxRetryTimeMs / 1000) * 1000),
+		initialDelayMs: Math.max(0, num(options.initialRetryDelay, DEFAULT_RETRY.initialDelayMs)),
+	};
+}
+
+/** Exponential back-off with jitter between half and the full delay, so parallel workers do not retry in step. */
+export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
+	const full = Math.min(MAX_BACKOFF_MS, policy.initialDelayMs * 2 ** (retry - 1));
+	return Math.round(full * (0.5 + random() / 2));
+}
+
+/** Seconds until the rate-limit window resets, from Lago's X-RateLimit-Reset header, as milliseconds. */
+export function rateLimitResetMs(headers: IDataObject | undefined): number | undefined {
+	const raw = headers?.['x-ratelimit-reset'];
+	const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
+	if (raw === undefined || raw === null || raw === '' || !Number.isFinite(seconds) || seconds < 0) return undefined;
+	return Math.ceil(seconds * 1000);
+}
+
+const RETRYABLE_NETWORK_CODES = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH'];
+
+/** The network error code behind whatever n8n's request helper threw, or undefined when it is not a network error. */
+export function networkErrorCode(error: unknown): string | undefined {
+	const seen = new Set<unknown>();
+	let current: unknown = error;
+	while (current && typeof current === 'object' && !seen.has(current)) {
+		seen.add(current);
+		const candidate = current as { code?: unknown; message?: unknown; cause?: unknown; errorResponse?: unknown };
+		if (typeof candidate.code === 'string' && RETRYABLE_NETWORK_CODES.includes(candidate.code)) return candidate.code;
+		if (typeof candidate.message === 'string') {
+			if (/socket hang up/i.test(candidate.message)) return 'ECONNRESET';
+			const code = RETRYABLE_NETWORK_CODES.find((c) => candidate.message && String(candidate.message).includes(c));
+			if (code) return code;
+			if (/timeout of \d+ms exceeded/i.test(candidate.message)) return 'ETIMEDOUT';
+		}
+		current = candidate.cause ?? candidate.errorResponse;
+	}
+	return undefined;
+}
+
+export const isRetryableStatus = (status: number) => status === 429 || status >= 500;
+
+export interface LagoRequest {
+	method: IHttpRequestMethods;
+	/** Path below /api/v1, already URL-encoded. */
+	path: string;
+	body?: IDataObject;
+	qs?: IDataObject;
+}
+
+export interface LagoResponse {
+	status: number;
+	body: unknown;
+	headers: IDataObject;
+	attempts: number;
+	/** An earlier attempt may have reached Lago (5xx or a broken connection), so a duplicate now may be our own event. */
+	ambiguous: boolean;
+}
+
+type TransportContext = (IExecuteFunctions | ILoadOptionsFunctions) & { getExecutionCancelSignal?: () => AbortSignal | undefined };
+
+function parseBody(raw: unknown): unknown {
+	if (typeof raw !== 'string') return raw;
+	const text = raw.trim();
+	if (text === '') return undefined;
+	try {
+		return JSON.parse(text);
+	} catch {
+		return raw;
+	}
+}
+
+function credentialFailure(node: INode, error: Error, itemIndex?: number): NodeOperationError {
+	const message = `${error.message}${itemSuffix(itemIndex)}`;
+	const nodeError = new NodeOperationError(node, message, { itemIndex, description: 'Open the Lago API credential and correct it.' });
+	nodeError.message = message;
+	return nodeError;
+}
+
+/**
+ * Sends one request with retries and returns Lago's final answer, whatever its status. Throws only for bad
+ * credentials, or when the network failed on every attempt.
+ */
+export async function sendToLago(
+	this: TransportContext,
+	request: LagoRequest,
+	policy: RetryPolicy = DEFAULT_RETRY,
+	itemIndex?: number,
+): Promise<LagoResponse> {
+	const credentials = (await this.getCredentials('lagoApi')) as LagoCredentials;
+	let baseURL: string;
+	try {
+		checkApiKey(credentials);
+		baseURL = resolveBaseUrl(credentials);
+	} catch (error) {
+		throw credentialFailure(this.getNode(), error as Error, itemIndex);
+	}
+	const options: IHttpRequestOptions = {
+		method: request.method,
+		baseURL,
+		url: request.path,
+		qs: request.qs,
+		headers: { Accept: 'application/json' },
+		// Lago's answer is parsed here, so a proxy's HTML page or an empty body cannot break the node.
+		encoding: 'text',
+		json: false,
+		returnFullResponse: true,
+		// Statuses come back to us: n8n's helper would otherwise re-send a 401 and turn every status into its own error.
+		ignoreHttpStatusErrors: true,
+		timeout: REQUEST_TIMEOUT_MS,
+	};
+	if (request.body !== undefined) {
+		options.body = JSON.stringify(request.body);
+		options.headers = { ...options.headers, 'Content-Type': 'application/json' };
+	}
+	const signal = this.getExecutionCancelSignal?.();
+	const started = Date.now();
+	let ambiguous = false;
+	let lastFailure = '';
+	for (let attempt = 1; ; attempt++) {
+		let waitMs: number | undefined;
+		try {
+			const response = (await this.helpers.httpRequestWithAuthentication.call(this, 'lagoApi', { ...options })) as {
+				statusCode: number;
+				body: unknown;
+				headers: IDataObject;
+			};
+			const status = response.statusCode;
+			const result: LagoResponse = { status, body: parseBody(response.body), headers: response.headers ?? {}, attempts: attempt, ambiguous };
+			if (!isRetryableStatus(status)) return result;
+			lastFailure = `HTTP ${status}`;
+			if (status >= 500) ambiguous = true;
+			if (status === 429) waitMs = rateLimitResetMs(response.headers);
+			const elapsed = Date.now() - started;
+			const delay = waitMs ?? backoffDelay(attempt, policy);
+			if (attempt >= policy.maxAttempts || elapsed + delay > policy.maxRetryTimeMs) {
+				return result;
+			}
+			this.logger?.warn?.(`Lago answered ${status} to ${request.method} ${request.path}; retry ${attempt} of ${policy.maxAttempts - 1} in ${delay} ms`);
+			waitMs = delay;
+		} catch (error) {
+			const code = networkErrorCode(error);
+			const elapsed = Date.now() - started;
+			const delay = backoffDelay(attempt, policy);
+			if (!code || attempt >= policy.maxAttempts || elapsed + delay > policy.maxRetryTimeMs) {
+				throw networkFailure(this.getNode(), baseURL, code, attempt, elapsed, itemIndex);
+			}
+			ambiguous = true;
+			lastFailure = code;
+			this.logger?.warn?.(`Request to Lago failed with ${code} (${request.method} ${request.path}); retry ${attempt} of ${policy.maxAttempts - 1} in ${delay} ms (last: ${lastFailure})`);
+			waitMs = delay;
+		}
+		await sleepWithAbort(waitMs, signal);
+	}
+}
+
+function networkFailure(node: INode, baseURL: string, code: string | undefined, attempts: number, elapsedMs: number, itemIndex?: number): NodeApiError {
+	const host = new URL(baseURL).host;
+	const what = code === 'ECONNREFUSED'
+		? `nothing is listening at ${host} (connection refused)`
+		: code === 'ETIMEDOUT' || code === 'ECONNABORTED'
+			? `${host} did not answer in time`
+			: code
+				? `the connection to ${host} broke (${code.toLowerCase()})`
+				: `the request to ${host} failed`;
+	const described: DescribedError = {
+		message: `Could not reach Lago: ${what}, after ${attempts} attempt${attempts === 1 ? '' : 's'} over ${(elapsedMs / 1000).toFixed(1)} s`,
+		description: `Check that Lago is running and that the Base URL in the Lago API credential is right (now ${baseURL}). Events already ingested are recognised by their transaction ID, so running the workflow again is safe.`,
+		httpCode: code ?? 'none',
+	};
+	return lagoApiError(node, described, itemIndex);
+}
+
+/** The error for a final non-2xx answer, with the retry history when retries were spent. */
+export function responseError(node: INode, response: LagoResponse, ctx: LagoErrorContext, itemIndex?: number, elapsedMs?: number): NodeApiError {
+	const described = describeLagoError(response.status, response.body, ctx);
+	if (isRetryableStatus(response.status) && response.attempts > 1) {
+		described.message += `, after ${response.attempts} attempts${elapsedMs === undefined ? '' : ` over ${(elapsedMs / 1000).toFixed(1)} s`} (last status ${response.status})`;
+	}
+	return lagoApiError(node, described, itemIndex);
+}
+
+/** Sends a request and returns Lago's JSON body, or throws the mapped error. */
+export async function lagoRequest(
+	this: TransportContext,
+	request: LagoRequest,
+	ctx: LagoErrorContext,
+	policy: RetryPolicy = DEFAULT_RETRY,
+	itemIndex?: number,
+): Promise<{ body: IDataObject; response: LagoResponse }> {
+	const started = Date.now();
+	const response = await sendToLago.call(this, request, policy, itemIndex);
+	if (response.status >= 200 && response.status < 300) {
+		const body = response.body && typeof response.body === 'object' ? (response.body as IDataObject) : {};
+		return { body, response };
+	}
+	throw responseError(this.getNode(), response, ctx, itemIndex, Date.now() - started);
+}

@@ -1,0 +1,85 @@
+'use strict';
+
+const { EventStore } = require('./store');
+const { FaultInjector } = require('./faults');
+const { RateWindow } = require('./http');
+
+/**
+ * Everything a running sandbox remembers, shared by the HTTP handlers,
+ * the /_sandbox control routes and the programmatic handle.
+ *
+ * @typedef {import('./faults').FaultOptions} FaultOptions
+ * @typedef {{ method: string, path: string, query: Record<string, string>, headers: import('node:http').IncomingHttpHeaders,
+ *   rawBody: string, body: unknown, status: number | null, fault: undefined | '429' | '503' | 'reset', at: number }} RequestRecord
+ * @typedef {{ apiKey?: string, batchMaxLength?: number, faults?: FaultOptions | null, rejectTransactionIds?: string[] }} StateOptions
+ */
+
+const DEFAULT_API_KEY = 'lago-sandbox-key';
+const DEFAULT_BATCH_MAX_LENGTH = 100;
+
+class SandboxState {
+	/** @param {StateOptions} options */
+	constructor(options) {
+		this.apiKey = options.apiKey || DEFAULT_API_KEY;
+		this.store = new EventStore();
+		this.faults = new FaultInjector(options.faults);
+		this.rate = new RateWindow();
+		/** @type {RequestRecord[]} one array for the whole life of the sandbox, so references stay valid */
+		this.requests = [];
+		this.batchMaxLength = DEFAULT_BATCH_MAX_LENGTH;
+		this.setBatchMaxLength(options.batchMaxLength);
+		this.store.setRejectIds(options.rejectTransactionIds || []);
+	}
+
+	stats() {
+		/** @type {Record<string, number>} */
+		const byStatus = {};
+		const faults = { 429: 0, 503: 0, reset: 0 };
+		for (const r of this.requests) {
+			if (r.status !== null) byStatus[r.status] = (byStatus[r.status] || 0) + 1;
+			if (r.fault) faults[r.fault] += 1;
+		}
+		return {
+			requests: this.requests.length,
+			byStatus,
+			faults,
+			storedEvents: this.store.events.length,
+			distinctTransactionIds: this.store.distinctTransactionIds(),
+		};
+	}
+
+	/** Clears traffic and events; options stay, and the fault sequence restarts from its seed. */
+	reset() {
+		this.requests.length = 0;
+		this.store.clear();
+		this.faults.restart();
+	}
+
+	/** @param {unknown[]} events */
+	seedEvents(events) {
+		return this.store.seed(events);
+	}
+
+	/** @param {FaultOptions | null} faults */
+	setFaults(faults) {
+		this.faults.configure(faults);
+		return this.faults.options;
+	}
+
+	/** @param {string[]} ids */
+	setRejectTransactionIds(ids) {
+		this.store.setRejectIds(ids || []);
+		return Array.from(this.store.rejectIds);
+	}
+
+	/** @param {number | undefined} n */
+	setBatchMaxLength(n) {
+		if (n === undefined || n === null) return this.batchMaxLength;
+		const v = Math.floor(Number(n));
+		if (!Number.isFinite(v) || v < 1) throw new RangeError(`batchMaxLength must be a positive integer, got ${n}`);
+		this.batchMaxLength = v;
+		return v;
+	}
+}
+
+module.exports = { SandboxState, DEFAULT_API_KEY, DEFAULT_BATCH_MAX_LENGTH };
