@@ -2,6 +2,7 @@ const os = require('os');
 const path = require('path');
 
 // n8n-core writes an instance config (encryption key) into $N8N_USER_FOLDER on first use: keep it out of ~/.n8n.
+process.env.N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS = 'false';
 process.env.N8N_USER_FOLDER = path.join(os.tmpdir(), `n8n-nodes-lago-jest-${process.pid}`);
 
 /** @type {import('jest').Config} */
@@ -9,7 +10,7 @@ module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts', '**/*.test.js'],
-	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }] },
+	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
 	forceExit: true,
 	testTimeout: 30000,
 };

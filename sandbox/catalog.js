@@ -17,7 +17,7 @@ const CREATED_AT = '2026-01-05T09:00:00Z';
  *   status: 'active' | 'terminated' | 'pending', startedAt: string, plan: Plan, taxes: Tax[] }} Subscription
  */
 
-/** @param {number} n */
+/** @param {string} prefix eight hex digits @param {number} n */
 function fixedUuid(prefix, n) {
 	return `${prefix}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 }

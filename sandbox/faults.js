@@ -47,12 +47,15 @@ function normalize(options) {
 class FaultInjector {
 	/** @param {FaultOptions | null | undefined} options */
 	constructor(options) {
-		this.configure(options);
+		/** @type {Required<FaultOptions> | null} */
+		this.options = normalize(options);
+		this.random = mulberry32(1);
+		this.eventRequests = 0;
+		this.restart();
 	}
 
 	/** @param {FaultOptions | null | undefined} options */
 	configure(options) {
-		/** @type {Required<FaultOptions> | null} */
 		this.options = normalize(options);
 		this.restart();
 	}
@@ -73,8 +76,8 @@ class FaultInjector {
 	 * @returns {Fault | undefined}
 	 */
 	next() {
-		if (!this.options) return undefined;
 		const o = this.options;
+		if (!o) return undefined;
 		this.eventRequests += 1;
 		if (this.eventRequests <= o.firstAttemptsFail) return '503';
 		const r = this.random();

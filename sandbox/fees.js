@@ -9,7 +9,9 @@ const { isPlainObject, permitScalar } = require('./store');
 const NUMERIC_FIELD_AGGREGATIONS = new Set(['sum_agg', 'max_agg', 'latest_agg']);
 
 /**
- * @typedef {{ status: number, body: object }} Reply
+ * @typedef {import('./catalog').Metric} Metric
+ * @typedef {import('./catalog').Charge} Charge
+ * @typedef {import('./catalog').Subscription} Subscription
  * @typedef {{ notFound?: string, errors?: Record<string, string[]>, fees?: object[] }} EstimateResult
  */
 
@@ -39,7 +41,7 @@ function chargePeriod(nowMs) {
 
 /**
  * Units the charge would bill for one event: 1 per event for counts, the field value otherwise.
- * @param {catalog.Metric | undefined} metric
+ * @param {Metric | undefined} metric
  * @param {Record<string, unknown>} properties
  */
 function unitsFor(metric, properties) {
@@ -53,6 +55,11 @@ function unitsFor(metric, properties) {
 /**
  * Builds one `V1::FeeSerializer` fee (with applied_taxes) for a pay-in-advance charge.
  * Amounts use Lago's standard charge model: units x unit amount, rounded to cents.
+ * @param {Subscription} sub
+ * @param {Metric} metric
+ * @param {Charge} charge
+ * @param {number} units
+ * @param {number} nowMs
  */
 function buildFee(sub, metric, charge, units, nowMs) {
 	const currency = sub.plan.currency;

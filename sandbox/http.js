@@ -98,7 +98,7 @@ class RateWindow {
  */
 function send(res, reply, rateHeaders) {
 	const isHtml = reply.html !== undefined;
-	const payload = isHtml ? reply.html : JSON.stringify(reply.body);
+	const payload = isHtml ? String(reply.html) : JSON.stringify(reply.body);
 	res.writeHead(reply.status, {
 		'Content-Type': isHtml ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
 		'Content-Length': Buffer.byteLength(payload),

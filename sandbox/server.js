@@ -55,7 +55,10 @@ function tryParse(text) {
 	}
 }
 
-/** lago-api reads `Authorization` with `split(" ").second`: the scheme word is never checked. */
+/**
+ * lago-api reads `Authorization` with `split(" ").second`: the scheme word is never checked.
+ * @param {string | undefined} header
+ */
 function bearerToken(header) {
 	if (typeof header !== 'string') return undefined;
 	return header.trim().split(/\s+/)[1];

@@ -99,7 +99,11 @@ function buildEvent(raw, receivedAtMs, rejectIds) {
 	};
 }
 
-/** Mirrors the unique index (organization_id, external_subscription_id, transaction_id). */
+/**
+ * Mirrors the unique index (organization_id, external_subscription_id, transaction_id).
+ * @param {string | null} externalSubscriptionId
+ * @param {string | null} transactionId
+ */
 function uniqueKey(externalSubscriptionId, transactionId) {
 	return JSON.stringify([externalSubscriptionId, transactionId]);
 }

@@ -1,0 +1,196 @@
+import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { ICredentialsHelper, Workflow } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteData,
+	IHttpRequestOptions,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+	INodeProperties,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IRunExecutionData,
+	ITaskData,
+	IVersionedNodeType,
+	IWorkflowExecuteAdditionalData,
+} from 'n8n-workflow';
+
+import { LagoApi } from '../../credentials/LagoApi.credentials';
+import { LagoEvents } from '../../nodes/LagoEvents/LagoEvents.node';
+
+/**
+ * Runs the Lago Events node through n8n-core's real execution engine (WorkflowExecute), in-process: parameters,
+ * expressions, credentials, customOperations, Continue On Fail and Retry On Fail behave as in n8n.
+ */
+
+export const API_KEY = 'lago_test_key_5b1f0c9e-SECRET';
+export const NODE_NAME = 'Lago Events';
+
+const credentialType = new LagoApi();
+
+class TestCredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly credentials: ICredentialDataDecryptedObject) {
+		super();
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	async authenticate(credentials: ICredentialDataDecryptedObject, _type: string, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+		// The credential's generic authenticate is one header template; resolve it the way n8n does.
+		const headers = credentialType.authenticate.properties.headers as Record<string, string>;
+		const resolved: IDataObject = {};
+		for (const [name, template] of Object.entries(headers)) {
+			resolved[name] = template.replace(/^=/, '').replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, key: string) => String(credentials[key] ?? ''));
+		}
+		return { ...requestOptions, headers: { ...(requestOptions.headers ?? {}), ...resolved } };
+	}
+
+	async preAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async getCredentials(): Promise<never> {
+		throw new Error('not used');
+	}
+
+	async getDecrypted(): Promise<ICredentialDataDecryptedObject> {
+		return { ...this.credentials };
+	}
+
+	async updateCredentials(): Promise<void> {}
+
+	async updateCredentialsOauthTokenData(): Promise<void> {}
+
+	getCredentialsProperties(): INodeProperties[] {
+		return credentialType.properties;
+	}
+}
+
+const nodeTypes: INodeTypes = {
+	getByName: (type: string): INodeType | IVersionedNodeType => getNodeType(type),
+	getByNameAndVersion: (type: string): INodeType => getNodeType(type),
+	getKnownTypes: () => ({}),
+};
+
+const lagoEvents = new LagoEvents();
+function getNodeType(type: string): INodeType {
+	if (type === 'n8n-nodes-lago.lagoEvents') return lagoEvents;
+	throw new Error(`Unknown node type ${type}`);
+}
+
+export interface RunOptions {
+	parameters: INodeParameters;
+	items?: IDataObject[];
+	credentials?: ICredentialDataDecryptedObject;
+	baseUrl?: string;
+	continueOnFail?: boolean;
+	retryOnFail?: { maxTries: number; waitBetweenTries: number };
+	executionId?: string;
+	runIndex?: number;
+	nodeName?: string;
+}
+
+export interface RunResult {
+	run: IRun;
+	/** The node's output items (first output), or [] when the node failed. */
+	items: INodeExecutionData[];
+	json: IDataObject[];
+	/** The node's error when it failed, as n8n records it. */
+	error?: Error & { description?: string | null; httpCode?: string | null; context?: IDataObject };
+	taskData: ITaskData[];
+}
+
+export async function runNode(options: RunOptions): Promise<RunResult> {
+	const nodeName = options.nodeName ?? NODE_NAME;
+	const node: INode = {
+		id: 'lago-node-1',
+		name: nodeName,
+		type: 'n8n-nodes-lago.lagoEvents',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: { resource: 'event', ...options.parameters },
+		credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
+		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...(options.retryOnFail ? { retryOnFail: true, ...options.retryOnFail } : {}),
+	};
+	const workflow = new Workflow({
+		id: 'wf-test',
+		name: 'test',
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes,
+		settings: { executionOrder: 'v1' },
+	});
+	const credentials = options.credentials ?? { region: 'custom', baseUrl: options.baseUrl ?? 'http://127.0.0.1:9', apiKey: API_KEY };
+	const executionId = options.executionId ?? 'exec-1001';
+	const hooks = new ExecutionLifecycleHooks('manual', executionId, {
+		id: 'wf-test',
+		name: 'test',
+		active: false,
+		isArchived: false,
+		nodes: [node],
+		connections: {},
+		createdAt: new Date(),
+		updatedAt: new Date(),
+	} as never);
+	const additionalData = {
+		credentialsHelper: new TestCredentialsHelper(credentials),
+		hooks,
+		executionId,
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
+		webhookBaseUrl: 'http://127.0.0.1/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
+		currentNodeParameters: undefined,
+		executionTimeoutTimestamp: undefined,
+		userId: 'user-1',
+		variables: {},
+		encryptedRunnerIdentity: undefined,
+		setExecutionStatus: () => {},
+		sendDataToUI: () => {},
+		logAiEvent: () => {},
+		startRunnerTask: async () => {
+			throw new Error('not used');
+		},
+	} as unknown as IWorkflowExecuteAdditionalData;
+
+	const items = (options.items ?? [{}]).map((json) => ({ json }));
+	const runIndex = options.runIndex ?? 0;
+	const executeData: IExecuteData = { node, data: { main: [items] }, source: null };
+	const runData: IRunExecutionData['resultData']['runData'] = {};
+	if (runIndex > 0) {
+		// Earlier runs of the node (loop iterations, AI tool calls) make this run's index `runIndex`.
+		runData[nodeName] = Array.from({ length: runIndex }, () => ({ startTime: 0, executionTime: 0, executionIndex: 0, source: [], data: { main: [[]] } }) as ITaskData);
+	}
+	const runExecutionData: IRunExecutionData = {
+		startData: {},
+		resultData: { runData },
+		executionData: {
+			contextData: {},
+			nodeExecutionStack: [executeData],
+			metadata: {},
+			waitingExecution: {},
+			waitingExecutionSource: {},
+		},
+	} as IRunExecutionData;
+	const workflowExecute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+	const run = await workflowExecute.processRunExecutionData(workflow);
+	const taskData = run.data.resultData.runData[nodeName] ?? [];
+	const last = taskData[taskData.length - 1];
+	const out = (last?.data?.main?.[0] ?? []) as INodeExecutionData[];
+	return {
+		run,
+		items: out,
+		json: out.map((item) => item.json),
+		error: (run.data.resultData.error ?? last?.error) as RunResult['error'],
+		taskData,
+	};
+}

@@ -1,0 +1,205 @@
+import {
+	FieldError,
+	deriveTransactionId,
+	nowTimestamp,
+	parseIdentifier,
+	parsePreciseTotalAmountCents,
+	parsePropertiesJson,
+	parsePropertiesKeyValue,
+	parseTimestamp,
+} from '../../nodes/LagoEvents/shared/event';
+
+const fieldErrorOf = (fn: () => unknown): FieldError => {
+	try {
+		fn();
+	} catch (error) {
+		if (error instanceof FieldError) return error;
+		throw error;
+	}
+	throw new Error('expected a FieldError');
+};
+
+describe('parseTimestamp', () => {
+	test.each([
+		['epoch seconds as number', 1700000000, 1700000000],
+		['epoch seconds with ms decimals', 1700000000.123, 1700000000.123],
+		['epoch seconds string', '1700000000', 1700000000],
+		['epoch seconds string with decimals', '1700000000.123', 1700000000.123],
+		['sub-millisecond decimals are rounded to ms', '1700000000.1239', 1700000000.124],
+		['10-digit string with spaces', '  1700000000 ', 1700000000],
+		['epoch ms (13 digits) as number', 1700000000123, 1700000000.123],
+		['epoch ms (13 digits) as string, accepted on purpose', '1700000000123', 1700000000.123],
+		['leading zeros are decimal, not octal', '01700000000', 1700000000],
+		['ISO with Z', '2023-11-14T22:13:20Z', 1700000000],
+		['ISO with ms and Z', '2023-11-14T22:13:20.123Z', 1700000000.123],
+		['ISO with microseconds keeps ms', '2023-11-14T22:13:20.123456Z', 1700000000.123],
+		['ISO with positive offset', '2023-11-15T00:13:20+02:00', 1700000000],
+		['ISO with negative offset', '2023-11-14T17:13:20-05:00', 1700000000],
+		['ISO with compact offset', '2023-11-15T00:13:20+0200', 1700000000],
+		['ISO with space separator', '2023-11-14 22:13:20Z', 1700000000],
+		['ISO without seconds', '2023-11-14T22:13Z', 1699999980],
+		['leap second is the next second', '2016-12-31T23:59:60Z', 1483228800],
+		['Date object', new Date('2023-11-14T22:13:20.5Z'), 1700000000.5],
+		['Luxon-like DateTime', { toMillis: () => 1700000000250, isValid: true }, 1700000000.25],
+	])('%s', (_name, input, expected) => {
+		expect(parseTimestamp(input)).toBe(expected);
+	});
+
+	test('serialises without float artefacts', () => {
+		expect(JSON.stringify({ t: parseTimestamp('2026-11-01T10:00:00.007Z') })).toBe('{"t":1793527200.007}');
+		expect(JSON.stringify({ t: parseTimestamp(1761991200.1) })).toBe('{"t":1761991200.1}');
+	});
+
+	test.each([
+		['yesterday', 'yesterday', /not a date Lago can use/],
+		['empty string', '', /Timestamp is empty/],
+		['blank string', '   ', /Timestamp is empty/],
+		['NaN', NaN, /not a date/],
+		['NaN string', 'NaN', /not a date/],
+		['1e400', '1e400', /not a date/],
+		['Infinity', Infinity, /not a date/],
+		['exponent string 1e3', '1e3', /not a date/],
+		['zero', 0, /outside 2000-2099/],
+		['zero string', '0', /outside 2000-2099/],
+		['negative', -1700000000, /not a date/],
+		['1e3 as number', 1e3, /outside 2000-2099/],
+		['11 digits is ambiguous', 17000000000, /outside 2000-2099/],
+		['16-digit microseconds', 1700000000123456, /not a date/],
+		['beyond 2^53', 2 ** 53 + 2, /not a date/],
+		['ISO without zone', '2026-11-01T10:00:00', /has no time zone/],
+		['date only', '2026-11-01', /has no time zone/],
+		['impossible date', '2026-02-30T10:00:00Z', /not a date/],
+		['month 13', '2026-13-01T10:00:00Z', /not a date/],
+		['leap second at the wrong minute', '2016-12-31T23:58:60Z', /not a date/],
+		['year 1999', '1999-12-31T23:59:59Z', /outside 2000-2099/],
+		['boolean', true, /not a date/],
+		['invalid Date', new Date('nope'), /not a date/],
+		['null', null, /Timestamp is empty/],
+		['array', [1700000000], /not a date/],
+	])('rejects %s', (_name, input, message) => {
+		const error = fieldErrorOf(() => parseTimestamp(input));
+		expect(error.field).toBe('timestamp');
+		expect(error.message).toMatch(message);
+	});
+
+	test('now keeps milliseconds', () => {
+		expect(nowTimestamp(1700000000123)).toBe(1700000000.123);
+	});
+});
+
+describe('parseIdentifier', () => {
+	test.each([
+		['plain', 'sub_1', 'sub_1'],
+		['special characters kept', 'ord/2026#7?x', 'ord/2026#7?x'],
+		['safe integer becomes text', 12345, '12345'],
+		['zero becomes text', 0, '0'],
+		['255 characters', 'a'.repeat(255), 'a'.repeat(255)],
+	])('%s', (_name, input, expected) => {
+		expect(parseIdentifier('externalSubscriptionId', input, 'External Subscription ID')).toBe(expected);
+	});
+
+	test.each([
+		['empty', '', /is empty/],
+		['only spaces', '   ', /is empty/],
+		['undefined', undefined, /is empty/],
+		['null', null, /is empty/],
+		['surrounding spaces', ' sub_1 ', /leading or trailing spaces/],
+		['256 characters', 'a'.repeat(256), /256 characters long; Lago accepts at most 255/],
+		['unsafe integer', 2 ** 53 + 1, /not a whole number that can be sent exactly/],
+		['decimal number', 1.5, /not a whole number/],
+		['object', { id: 1 }, /must be text/],
+	])('rejects %s', (_name, input, message) => {
+		const error = fieldErrorOf(() => parseIdentifier('transactionId', input, 'Transaction ID'));
+		expect(error.field).toBe('transactionId');
+		expect(error.message).toMatch(message);
+	});
+});
+
+describe('properties', () => {
+	test('key/value keeps types exactly as resolved', () => {
+		expect(
+			parsePropertiesKeyValue([
+				{ key: 'gb', value: '00123' },
+				{ key: 'n', value: 10 },
+				{ key: 'flag', value: true },
+				{ key: 'exp', value: '1e3' },
+				{ key: 'hex', value: '0x1F' },
+				{ key: ' spaced ', value: 'x' },
+			]),
+		).toEqual({ gb: '00123', n: 10, flag: true, exp: '1e3', hex: '0x1F', spaced: 'x' });
+	});
+
+	test('key/value with no rows is empty', () => {
+		expect(parsePropertiesKeyValue(undefined)).toEqual({});
+	});
+
+	test.each([
+		['empty key', [{ key: '', value: 1 }], /row 1 has an empty key/],
+		['blank key', [{ key: 'a', value: 1 }, { key: '  ', value: 1 }], /row 2 has an empty key/],
+		['duplicate key', [{ key: 'gb', value: 1 }, { key: 'gb', value: 2 }], /"gb" is set twice/],
+		['number above 2^53', [{ key: 'big', value: 2 ** 53 + 2 }], /above 2\^53/],
+	])('key/value rejects %s', (_name, rows, message) => {
+		const error = fieldErrorOf(() => parsePropertiesKeyValue(rows));
+		expect(error.field).toBe('properties');
+		expect(error.message).toMatch(message);
+	});
+
+	test.each([
+		['object text', '{"gb": 10, "nested": {"a": [1, "2", true, null]}}', { gb: 10, nested: { a: [1, '2', true, null] } }],
+		['object value from an expression', { gb: 10 }, { gb: 10 }],
+		['empty text', '', {}],
+		['big number in quotes stays a string', '{"id": "12345678901234567890"}', { id: '12345678901234567890' }],
+		['16 digits that are still safe', '{"id": 1234567890123456}', { id: 1234567890123456 }],
+	])('JSON accepts %s', (_name, input, expected) => {
+		expect(parsePropertiesJson(input)).toEqual(expected);
+	});
+
+	test.each([
+		['array', '[1, 2]', /must be a JSON object, got an array/],
+		['null', 'null', /must be a JSON object, got null/],
+		['number', '42', /must be a JSON object, got 42/],
+		['string', '"gb"', /must be a JSON object/],
+		['invalid JSON', '{gb: 10}', /not valid JSON/],
+		['integer above 2^53', '{"id": 12345678901234567890}', /above 2\^53/],
+		['array value from an expression', [1], /got an array/],
+	])('JSON rejects %s', (_name, input, message) => {
+		const error = fieldErrorOf(() => parsePropertiesJson(input));
+		expect(error.field).toBe('propertiesJson');
+		expect(error.message).toMatch(message);
+	});
+});
+
+describe('parsePreciseTotalAmountCents', () => {
+	test.each([
+		['decimal string', '1234.56', '1234.56'],
+		['integer string', '100', '100'],
+		['number', 12.5, '12.5'],
+		['empty means absent', '', undefined],
+		['negative', '-3.5', '-3.5'],
+	])('%s', (_name, input, expected) => {
+		expect(parsePreciseTotalAmountCents(input)).toBe(expected);
+	});
+
+	test.each([['asdfa'], ['1e3'], ['12,5'], [NaN]])('rejects %p', (input) => {
+		expect(fieldErrorOf(() => parsePreciseTotalAmountCents(input)).message).toMatch(/not (a decimal number|a number)/);
+	});
+});
+
+describe('deriveTransactionId', () => {
+	test('is stable for the same execution, node, run and item', () => {
+		expect(deriveTransactionId('42', 'Lago Events', 0, 3)).toBe(deriveTransactionId('42', 'Lago Events', 0, 3));
+		expect(deriveTransactionId('42', 'Lago Events', 0, 3)).toMatch(/^n8n-42-[0-9a-f]{8}-0-3$/);
+	});
+
+	test('differs across executions, nodes, runs (loops, tool calls) and items', () => {
+		const ids = new Set([
+			deriveTransactionId('42', 'Lago Events', 0, 0),
+			deriveTransactionId('43', 'Lago Events', 0, 0),
+			deriveTransactionId('42', 'Lago Events1', 0, 0),
+			deriveTransactionId('42', 'Lago Events', 1, 0),
+			deriveTransactionId('42', 'Lago Events', 0, 1),
+			deriveTransactionId('4', 'Lago Events', 20, 0),
+		]);
+		expect(ids.size).toBe(6);
+	});
+});
