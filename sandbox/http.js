@@ -17,8 +17,8 @@ function unauthorized() {
 	return { status: 401, body: { status: 401, error: 'Unauthorized' } };
 }
 
-/** Rails' public exceptions app for an unparsable JSON body. @returns {Reply} */
-function badJson() {
+/** Rails' public exceptions app for an unparsable JSON body or a malformed URL. @returns {Reply} */
+function badRequest() {
 	return { status: 400, body: { status: 400, error: 'Bad Request' } };
 }
 
@@ -111,7 +111,7 @@ function send(res, reply, rateHeaders) {
 module.exports = {
 	notFound,
 	unauthorized,
-	badJson,
+	badRequest,
 	paramMissing,
 	validationErrors,
 	tooManyRequests,

@@ -113,7 +113,7 @@ async function handle(state, req, res) {
 		record.body = parsed;
 	}
 
-	const isIngestion = method === 'POST' && segments[0] === 'api' && segments[2] === 'events';
+	const isIngestion = method === 'POST' && segments[0] === 'api' && segments[1] === 'v1' && segments[2] === 'events';
 	const rateHeaders = state.rate.take(isIngestion, Date.now());
 
 	/** @param {Reply} reply */
@@ -131,7 +131,7 @@ async function handle(state, req, res) {
 	}
 
 	const match = segments[0] === 'api' && segments[1] === 'v1' ? matchRoute(method, segments.slice(2)) : null;
-	if (match === 'bad_request') return reply(http.badJson());
+	if (match === 'bad_request') return reply(http.badRequest());
 	if (!match) return reply(http.notFound('resource_not_found'));
 	if (bearerToken(req.headers.authorization) !== state.apiKey) return reply(http.unauthorized());
 
@@ -147,7 +147,7 @@ async function handle(state, req, res) {
 	}
 
 	if (tooLarge) return reply({ status: 413, body: { status: 413, error: 'Payload Too Large' } });
-	if (invalid) return reply(http.badJson());
+	if (invalid) return reply(http.badRequest());
 	return reply(
 		match.route.handler({
 			params,

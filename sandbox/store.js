@@ -91,7 +91,8 @@ function buildEvent(raw, receivedAtMs, rejectIds) {
 			code: /** @type {string} */ (code),
 			timestamp: iso8601(tsMs, 3),
 			precise_total_amount_cents: castPreciseAmount(input.precise_total_amount_cents),
-			properties: isPlainObject(input.properties) ? /** @type {object} */ (input.properties) : {},
+			// A JSON round trip is what the jsonb column does: no shared references, no undefined values.
+			properties: isPlainObject(input.properties) ? JSON.parse(JSON.stringify(input.properties)) : {},
 			lago_subscription_id: null,
 			external_subscription_id: asColumnString(input.external_subscription_id),
 			created_at: iso8601(receivedAtMs, 0),
@@ -161,9 +162,10 @@ class EventStore {
 	 * Duplicates cover rows already stored and the 2nd+ copies inside this payload.
 	 * @param {unknown[]} rawEvents
 	 * @param {number} receivedAtMs
+	 * @param {Set<string>} [rejectIds]
 	 * @returns {{ events: StoredEvent[] } | { errors: Record<string, FieldErrors | string> }}
 	 */
-	createBatch(rawEvents, receivedAtMs) {
+	createBatch(rawEvents, receivedAtMs, rejectIds = this.rejectIds) {
 		/** @type {Record<string, FieldErrors | string>} */
 		const errors = {};
 		/** @type {StoredEvent[]} */
@@ -176,7 +178,7 @@ class EventStore {
 			const copyInPayload = !isBlank(txId) && seen.has(key);
 			if (!isBlank(txId)) seen.add(key);
 
-			const built = buildEvent(raw, receivedAtMs, this.rejectIds);
+			const built = buildEvent(raw, receivedAtMs, rejectIds);
 			if (typeof built.errors === 'string' || (built.errors && built.errors.timestamp)) {
 				errors[index] = built.errors;
 				return;
@@ -202,22 +204,11 @@ class EventStore {
 	 */
 	seed(rawEvents) {
 		if (!Array.isArray(rawEvents)) throw new TypeError('seedEvents expects an array of events');
-		const result = this.createBatchUnchecked(rawEvents);
+		const result = this.createBatch(rawEvents, Date.now(), new Set());
 		if ('errors' in result) {
 			throw new Error(`seedEvents rejected: ${JSON.stringify(result.errors)}`);
 		}
 		return result.events;
-	}
-
-	/** @param {unknown[]} rawEvents */
-	createBatchUnchecked(rawEvents) {
-		const saved = this.rejectIds;
-		this.rejectIds = new Set();
-		try {
-			return this.createBatch(rawEvents, Date.now());
-		} finally {
-			this.rejectIds = saved;
-		}
 	}
 
 	/** First stored event with this transaction_id, like find_event. @param {string} transactionId */

@@ -129,21 +129,35 @@ class N8nInstance {
 		return path.join(this.userFolder, '.n8n', 'nodes');
 	}
 
-	/** Install a packed tarball the way n8n installs a community package: `npm install` in ~/.n8n/nodes. */
+	/**
+	 * Install a packed tarball the way n8n (1.123 and 2.41, CommunityPackagesService.downloadPackage) installs a
+	 * community package: ~/.n8n/nodes/package.json "installed-nodes"; the tarball unpacked into
+	 * nodes/node_modules/<name>; its dev/peer/optional dependencies dropped (so n8n's own n8n-workflow is used);
+	 * `npm install` with n8n's flags inside it; the version recorded in nodes/package.json.
+	 */
 	async installPackage(tarball) {
 		const t0 = Date.now();
 		fs.mkdirSync(this.nodesDir, { recursive: true });
-		fs.writeFileSync(path.join(this.nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2));
-		// n8n installs community packages with scripts off and without peer/dev deps:
-		// the package must run with n8n's own n8n-workflow, not a second copy.
+		const nodesPkgFile = path.join(this.nodesDir, 'package.json');
+		if (!fs.existsSync(nodesPkgFile)) fs.writeFileSync(nodesPkgFile, JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2));
+		const manifest = JSON.parse((await runOk('tar', ['-xzOf', tarball, 'package/package.json'], { timeoutMs: 60_000 })).stdout);
+		const pkgDir = path.join(this.nodesDir, 'node_modules', ...manifest.name.split('/'));
+		fs.rmSync(pkgDir, { recursive: true, force: true });
+		fs.mkdirSync(pkgDir, { recursive: true });
+		await runOk('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1'], { timeoutMs: 60_000 });
+		const { devDependencies, peerDependencies, optionalDependencies, ...stripped } = manifest; // eslint-disable-line no-unused-vars
+		fs.writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify(stripped, null, 2));
 		await runOk(
 			'npm',
-			['install', tarball, '--omit=dev', '--omit=peer', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=warn'],
-			{ cwd: this.nodesDir, env: cleanEnv(), timeoutMs: 5 * 60_000 },
+			['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false', '--loglevel=warn'],
+			{ cwd: pkgDir, env: cleanEnv(), timeoutMs: 5 * 60_000 },
 		);
-		const installed = JSON.parse(fs.readFileSync(path.join(this.nodesDir, 'node_modules', 'n8n-nodes-lago', 'package.json'), 'utf8'));
-		this.packageVersion = installed.version;
-		log(`${this.flavour.label}: installed ${path.basename(tarball)} into ${this.nodesDir} in ${fmtSecs(Date.now() - t0)}`);
+		const nodesPkg = JSON.parse(fs.readFileSync(nodesPkgFile, 'utf8'));
+		nodesPkg.dependencies = { ...(nodesPkg.dependencies || {}), [manifest.name]: manifest.version };
+		fs.writeFileSync(nodesPkgFile, JSON.stringify(nodesPkg, null, 2));
+		this.packageName = manifest.name;
+		this.packageVersion = manifest.version;
+		log(`${this.flavour.label}: installed ${path.basename(tarball)} as a community package in ${fmtSecs(Date.now() - t0)}`);
 	}
 
 	linkPackage(dir) {

@@ -233,13 +233,19 @@ export function fieldError(node: INode, error: FieldError, itemIndex: number): N
 	return nodeError;
 }
 
-/** The Continue On Fail output for a failed item: the message, how to fix it, and Lago's own code and details. */
-export function errorItem(error: unknown, itemIndex: number, extra: IDataObject = {}): INodeExecutionData {
+/**
+ * The Continue On Fail output for a failed item: the message, how to fix it, and Lago's own code and details.
+ * n8n replaces the JSON of an item that carries `error` with the bare message, so the error object is attached only
+ * when the node routes failures to its error output, which needs it.
+ */
+export function errorItem(node: INode, error: unknown, itemIndex: number, extra: IDataObject = {}): INodeExecutionData {
 	const e = (error ?? {}) as { message?: string; description?: string | null; httpCode?: string | null; context?: IDataObject };
 	const json: IDataObject = { error: e.message ?? String(error) };
 	if (e.description) json.description = e.description;
 	if (e.httpCode) json.http_code = e.httpCode;
 	if (e.context?.lagoCode !== undefined) json.lago_code = e.context.lagoCode;
 	if (e.context?.errorDetails !== undefined) json.error_details = e.context.errorDetails;
-	return { json: { ...json, ...extra }, error: error as NodeApiError, pairedItem: { item: itemIndex } };
+	const item: INodeExecutionData = { json: { ...json, ...extra }, pairedItem: { item: itemIndex } };
+	if (node.onError === 'continueErrorOutput') item.error = error as NodeApiError;
+	return item;
 }

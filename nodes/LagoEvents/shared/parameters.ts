@@ -83,26 +83,42 @@ export function readEvent(ctx: IExecuteFunctions, itemIndex: number, run: RunCon
 }
 
 /**
- * Runs `work` for every input item, one at a time, turning failures into error items (Continue On Fail) or into
- * the node's error, with the item named either way.
+ * Runs an operation over every input item in two passes: first every item's input is read and checked, so bad input
+ * fails before any request is made; then the requests go out one at a time, in input order. Failures become error
+ * items (Continue On Fail) or the node's error, with the item named either way.
  */
-export async function forEachItem(
+export async function processItems<T>(
 	ctx: IExecuteFunctions,
-	work: (itemIndex: number) => Promise<INodeExecutionData[]>,
+	prepare: (itemIndex: number) => T,
+	send: (prepared: T, itemIndex: number) => Promise<INodeExecutionData[]>,
 ): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
-	const output: INodeExecutionData[] = [];
+	const failed = new Map<number, INodeExecutionData>();
+	const prepared: Array<{ itemIndex: number; value: T }> = [];
+	const handle = (caught: unknown, itemIndex: number) => {
+		const error = caught instanceof FieldError ? fieldError(ctx.getNode(), caught, itemIndex) : caught;
+		if (!ctx.continueOnFail()) throw error;
+		failed.set(itemIndex, errorItem(ctx.getNode(), error, itemIndex));
+	};
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			output.push(...(await work(itemIndex)));
+			prepared.push({ itemIndex, value: prepare(itemIndex) });
 		} catch (caught) {
-			const error = caught instanceof FieldError ? fieldError(ctx.getNode(), caught, itemIndex) : caught;
-			if (ctx.continueOnFail()) {
-				output.push(errorItem(error, itemIndex));
-				continue;
-			}
-			throw error;
+			handle(caught, itemIndex);
 		}
+	}
+	const results = new Map<number, INodeExecutionData[]>();
+	for (const { itemIndex, value } of prepared) {
+		try {
+			results.set(itemIndex, await send(value, itemIndex));
+		} catch (caught) {
+			handle(caught, itemIndex);
+		}
+	}
+	const output: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const failure = failed.get(itemIndex);
+		output.push(...(failure ? [failure] : (results.get(itemIndex) ?? [])));
 	}
 	return [output];
 }

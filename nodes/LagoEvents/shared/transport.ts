@@ -116,8 +116,11 @@ export function networkErrorCode(error: unknown): string | undefined {
 	let current: unknown = error;
 	while (current && typeof current === 'object' && !seen.has(current)) {
 		seen.add(current);
-		const candidate = current as { code?: unknown; message?: unknown; cause?: unknown; errorResponse?: unknown };
-		if (typeof candidate.code === 'string' && RETRYABLE_NETWORK_CODES.includes(candidate.code)) return candidate.code;
+		const candidate = current as { code?: unknown; httpCode?: unknown; message?: unknown; cause?: unknown; errorResponse?: unknown };
+		// n8n's NodeApiError keeps the network code in httpCode and replaces the message with its own text.
+		for (const code of [candidate.code, candidate.httpCode]) {
+			if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.includes(code)) return code;
+		}
 		if (typeof candidate.message === 'string') {
 			if (/socket hang up/i.test(candidate.message)) return 'ECONNRESET';
 			const code = RETRYABLE_NETWORK_CODES.find((c) => candidate.message && String(candidate.message).includes(c));
@@ -146,6 +149,8 @@ export interface LagoResponse {
 	attempts: number;
 	/** An earlier attempt may have reached Lago (5xx or a broken connection), so a duplicate now may be our own event. */
 	ambiguous: boolean;
+	/** Time spent on this request, retries and waits included. */
+	elapsedMs: number;
 }
 
 type TransportContext = (IExecuteFunctions | ILoadOptionsFunctions) & { getExecutionCancelSignal?: () => AbortSignal | undefined };
@@ -207,7 +212,6 @@ export async function sendToLago(
 	const signal = this.getExecutionCancelSignal?.();
 	const started = Date.now();
 	let ambiguous = false;
-	let lastFailure = '';
 	for (let attempt = 1; ; attempt++) {
 		let waitMs: number | undefined;
 		try {
@@ -217,12 +221,11 @@ export async function sendToLago(
 				headers: IDataObject;
 			};
 			const status = response.statusCode;
-			const result: LagoResponse = { status, body: parseBody(response.body), headers: response.headers ?? {}, attempts: attempt, ambiguous };
+			const elapsed = Date.now() - started;
+			const result: LagoResponse = { status, body: parseBody(response.body), headers: response.headers ?? {}, attempts: attempt, ambiguous, elapsedMs: elapsed };
 			if (!isRetryableStatus(status)) return result;
-			lastFailure = `HTTP ${status}`;
 			if (status >= 500) ambiguous = true;
 			if (status === 429) waitMs = rateLimitResetMs(response.headers);
-			const elapsed = Date.now() - started;
 			const delay = waitMs ?? backoffDelay(attempt, policy);
 			if (attempt >= policy.maxAttempts || elapsed + delay > policy.maxRetryTimeMs) {
 				return result;
@@ -237,8 +240,7 @@ export async function sendToLago(
 				throw networkFailure(this.getNode(), baseURL, code, attempt, elapsed, itemIndex);
 			}
 			ambiguous = true;
-			lastFailure = code;
-			this.logger?.warn?.(`Request to Lago failed with ${code} (${request.method} ${request.path}); retry ${attempt} of ${policy.maxAttempts - 1} in ${delay} ms (last: ${lastFailure})`);
+			this.logger?.warn?.(`Request to Lago failed with ${code} (${request.method} ${request.path}); retry ${attempt} of ${policy.maxAttempts - 1} in ${delay} ms`);
 			waitMs = delay;
 		}
 		await sleepWithAbort(waitMs, signal);
@@ -263,10 +265,10 @@ function networkFailure(node: INode, baseURL: string, code: string | undefined, 
 }
 
 /** The error for a final non-2xx answer, with the retry history when retries were spent. */
-export function responseError(node: INode, response: LagoResponse, ctx: LagoErrorContext, itemIndex?: number, elapsedMs?: number): NodeApiError {
+export function responseError(node: INode, response: LagoResponse, ctx: LagoErrorContext, itemIndex?: number): NodeApiError {
 	const described = describeLagoError(response.status, response.body, ctx);
 	if (isRetryableStatus(response.status) && response.attempts > 1) {
-		described.message += `, after ${response.attempts} attempts${elapsedMs === undefined ? '' : ` over ${(elapsedMs / 1000).toFixed(1)} s`} (last status ${response.status})`;
+		described.message += `, after ${response.attempts} attempts over ${(response.elapsedMs / 1000).toFixed(1)} s (last status ${response.status})`;
 	}
 	return lagoApiError(node, described, itemIndex);
 }
@@ -279,11 +281,10 @@ export async function lagoRequest(
 	policy: RetryPolicy = DEFAULT_RETRY,
 	itemIndex?: number,
 ): Promise<{ body: IDataObject; response: LagoResponse }> {
-	const started = Date.now();
 	const response = await sendToLago.call(this, request, policy, itemIndex);
 	if (response.status >= 200 && response.status < 300) {
 		const body = response.body && typeof response.body === 'object' ? (response.body as IDataObject) : {};
 		return { body, response };
 	}
-	throw responseError(this.getNode(), response, ctx, itemIndex, Date.now() - started);
+	throw responseError(this.getNode(), response, ctx, itemIndex);
 }

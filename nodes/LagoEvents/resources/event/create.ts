@@ -10,7 +10,7 @@ import {
 	transactionIdField,
 } from '../../shared/descriptions';
 import { asErrorBody, isOnlyDuplicate } from '../../shared/errors';
-import { forEachItem, readEvent, runContext } from '../../shared/parameters';
+import { processItems, readEvent, runContext } from '../../shared/parameters';
 import { responseError, retryPolicyFromOptions, sendToLago } from '../../shared/transport';
 
 const showOnlyForCreate = { show: { resource: ['event'], operation: ['create'] } };
@@ -56,22 +56,28 @@ export const createDescription: INodeProperties[] = [
 /** Send: one POST /events per input item, in order. */
 export async function create(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const run = runContext(this);
-	return await forEachItem(this, async (itemIndex) => {
-		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-		const event = readEvent(this, itemIndex, run, Date.now());
-		const response = await sendToLago.call(this, { method: 'POST', path: '/events', body: { event } }, retryPolicyFromOptions(options), itemIndex);
-		const pairedItem = { item: itemIndex };
-		if (response.status >= 200 && response.status < 300) {
-			const body = asErrorBody(response.body) as { event?: IDataObject } | undefined;
-			return [{ json: body?.event ?? (event as unknown as IDataObject), pairedItem }];
-		}
-		const details = asErrorBody(response.body)?.error_details;
-		// A duplicate after an attempt that may have reached Lago is this very event, stored by that attempt.
-		if (response.status === 422 && isOnlyDuplicate(details) && (options.onDuplicate !== 'fail' || response.ambiguous)) {
-			return [{ json: { ...(event as unknown as IDataObject), already_ingested: true }, pairedItem }];
-		}
-		throw responseError(this.getNode(), response, { operation: 'create', ...eventContext(event) }, itemIndex);
-	});
+	const now = Date.now();
+	return await processItems(
+		this,
+		(itemIndex) => ({
+			options: this.getNodeParameter('options', itemIndex, {}) as IDataObject,
+			event: readEvent(this, itemIndex, run, now),
+		}),
+		async ({ options, event }, itemIndex) => {
+			const response = await sendToLago.call(this, { method: 'POST', path: '/events', body: { event } }, retryPolicyFromOptions(options), itemIndex);
+			const pairedItem = { item: itemIndex };
+			if (response.status >= 200 && response.status < 300) {
+				const body = asErrorBody(response.body) as { event?: IDataObject } | undefined;
+				return [{ json: body?.event ?? (event as unknown as IDataObject), pairedItem }];
+			}
+			const details = asErrorBody(response.body)?.error_details;
+			// A duplicate after an attempt that may have reached Lago is this very event, stored by that attempt.
+			if (response.status === 422 && isOnlyDuplicate(details) && (options.onDuplicate !== 'fail' || response.ambiguous)) {
+				return [{ json: { ...(event as unknown as IDataObject), already_ingested: true }, pairedItem }];
+			}
+			throw responseError(this.getNode(), response, { operation: 'create', ...eventContext(event) }, itemIndex);
+		},
+	);
 }
 
 export const eventContext = (event: { transaction_id?: string; external_subscription_id: string; code: string }) => ({

@@ -126,7 +126,7 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 		} catch (caught) {
 			const error = caught instanceof FieldError ? fieldError(node, caught, itemIndex) : caught;
 			if (!continueOnFail) throw error;
-			results[itemIndex] = errorItem(error, itemIndex);
+			results[itemIndex] = errorItem(node, error, itemIndex);
 		}
 	}
 
@@ -147,7 +147,7 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 			error.description = [error.description, stateDescription(entries)].filter(Boolean).join('\n');
 			throw error;
 		}
-		for (const entry of entries) results[entry.itemIndex] = errorItem(makeError(entry.itemIndex), entry.itemIndex, { transaction_id: entry.event.transaction_id });
+		for (const entry of entries) results[entry.itemIndex] = errorItem(node, makeError(entry.itemIndex), entry.itemIndex, { transaction_id: entry.event.transaction_id });
 	};
 
 	const succeed = (entries: Pending[], response: LagoResponse) => {
@@ -190,7 +190,7 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 			const errorFor = (entry: Pending) =>
 				lagoApiError(node, describeLagoError(422, { status: 422, code: 'validation_errors', error_details: rejectedDetails.get(entry) }, { operation: 'createBatch', ...eventContext(entry.event) }), entry.itemIndex);
 			if (!continueOnFail) fail(rejected, () => errorFor(rejected[0]));
-			for (const entry of rejected) results[entry.itemIndex] = errorItem(errorFor(entry), entry.itemIndex, { transaction_id: entry.event.transaction_id });
+			for (const entry of rejected) results[entry.itemIndex] = errorItem(node, errorFor(entry), entry.itemIndex, { transaction_id: entry.event.transaction_id });
 		}
 		if (rest.length === 0) return;
 		if (!isResend) return sendBatch(rest, true);
@@ -213,7 +213,7 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 
 	const output: INodeExecutionData[] = [];
 	results.forEach((result, itemIndex) => {
-		output.push(result ?? errorItem(new NodeOperationError(node, `No result was recorded for this item [item ${itemIndex}]`), itemIndex));
+		output.push(result ?? errorItem(node, new NodeOperationError(node, `No result was recorded for this item [item ${itemIndex}]`), itemIndex));
 	});
 	return [output];
 }

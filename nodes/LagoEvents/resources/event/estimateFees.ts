@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { metricCodeField, propertiesFields, retryOptions, subscriptionField } from '../../shared/descriptions';
-import { forEachItem, readProperties, readSubscriptionAndCode } from '../../shared/parameters';
+import { processItems, readProperties, readSubscriptionAndCode } from '../../shared/parameters';
 import { lagoRequest, retryPolicyFromOptions } from '../../shared/transport';
 
 const showOnlyForEstimateFees = { show: { resource: ['event'], operation: ['estimateFees'] } };
@@ -49,23 +49,31 @@ export function simplifyFee(fee: IDataObject): IDataObject {
 
 /** Estimate Fees: POST /events/estimate_fees, one item per returned fee, paired to its input item. */
 export async function estimateFees(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return await forEachItem(this, async (itemIndex) => {
-		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-		const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
-		const { external_subscription_id, code } = readSubscriptionAndCode(this, itemIndex);
-		const event: IDataObject = { code, external_subscription_id };
-		const properties = readProperties(this, itemIndex);
-		if (properties) event.properties = properties;
-		const { body } = await lagoRequest.call(
-			this,
-			{ method: 'POST', path: '/events/estimate_fees', body: { event } },
-			{ operation: 'estimateFees', externalSubscriptionId: external_subscription_id, code },
-			retryPolicyFromOptions(options),
-			itemIndex,
-		);
-		const fees = Array.isArray(body.fees) ? (body.fees as IDataObject[]) : [];
-		const pairedItem = { item: itemIndex };
-		if (fees.length === 0) return [{ json: { external_subscription_id, code, fees: [] }, pairedItem }];
-		return fees.map((fee) => ({ json: simplify ? simplifyFee(fee) : fee, pairedItem }));
-	});
+	return await processItems(
+		this,
+		(itemIndex) => {
+			const { external_subscription_id, code } = readSubscriptionAndCode(this, itemIndex);
+			const event: IDataObject = { code, external_subscription_id };
+			const properties = readProperties(this, itemIndex);
+			if (properties) event.properties = properties;
+			return {
+				event,
+				options: this.getNodeParameter('options', itemIndex, {}) as IDataObject,
+				simplify: this.getNodeParameter('simplify', itemIndex, true) as boolean,
+			};
+		},
+		async ({ event, options, simplify }, itemIndex) => {
+			const { body } = await lagoRequest.call(
+				this,
+				{ method: 'POST', path: '/events/estimate_fees', body: { event } },
+				{ operation: 'estimateFees', externalSubscriptionId: event.external_subscription_id as string, code: event.code as string },
+				retryPolicyFromOptions(options),
+				itemIndex,
+			);
+			const fees = Array.isArray(body.fees) ? (body.fees as IDataObject[]) : [];
+			const pairedItem = { item: itemIndex };
+			if (fees.length === 0) return [{ json: { ...event, fees: [] }, pairedItem }];
+			return fees.map((fee) => ({ json: simplify ? simplifyFee(fee) : fee, pairedItem }));
+		},
+	);
 }

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { retryOptions } from '../../shared/descriptions';
 import { parseIdentifier } from '../../shared/event';
-import { forEachItem } from '../../shared/parameters';
+import { processItems } from '../../shared/parameters';
 import { lagoRequest, retryPolicyFromOptions } from '../../shared/transport';
 
 const showOnlyForGet = { show: { resource: ['event'], operation: ['get'] } };
@@ -32,16 +32,21 @@ export const getDescription: INodeProperties[] = [
 
 /** Get: GET /events/{transaction_id}, one per input item. */
 export async function get(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return await forEachItem(this, async (itemIndex) => {
-		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-		const transactionId = parseIdentifier('transactionId', this.getNodeParameter('transactionId', itemIndex, ''), 'Transaction ID');
-		const { body } = await lagoRequest.call(
-			this,
-			{ method: 'GET', path: `/events/${encodeURIComponent(transactionId)}` },
-			{ operation: 'get', transactionId },
-			retryPolicyFromOptions(options),
-			itemIndex,
-		);
-		return [{ json: (body.event as IDataObject) ?? body, pairedItem: { item: itemIndex } }];
-	});
+	return await processItems(
+		this,
+		(itemIndex) => ({
+			options: this.getNodeParameter('options', itemIndex, {}) as IDataObject,
+			transactionId: parseIdentifier('transactionId', this.getNodeParameter('transactionId', itemIndex, ''), 'Transaction ID'),
+		}),
+		async ({ options, transactionId }, itemIndex) => {
+			const { body } = await lagoRequest.call(
+				this,
+				{ method: 'GET', path: `/events/${encodeURIComponent(transactionId)}` },
+				{ operation: 'get', transactionId },
+				retryPolicyFromOptions(options),
+				itemIndex,
+			);
+			return [{ json: (body.event as IDataObject) ?? body, pairedItem: { item: itemIndex } }];
+		},
+	);
 }
