@@ -88,7 +88,8 @@ export interface RunOptions {
 	items?: IDataObject[];
 	credentials?: ICredentialDataDecryptedObject;
 	baseUrl?: string;
-	continueOnFail?: boolean;
+	/** true: Continue (regular output); 'errorOutput': Continue (using error output). */
+	continueOnFail?: boolean | 'errorOutput';
 	retryOnFail?: { maxTries: number; waitBetweenTries: number };
 	executionId?: string;
 	runIndex?: number;
@@ -100,6 +101,8 @@ export interface RunResult {
 	/** The node's output items (first output), or [] when the node failed. */
 	items: INodeExecutionData[];
 	json: IDataObject[];
+	/** Items on the error output (only with continueOnFail: 'errorOutput'). */
+	errorItems: INodeExecutionData[];
 	/** The node's error when it failed, as n8n records it. */
 	error?: Error & { description?: string | null; httpCode?: string | null; context?: IDataObject };
 	taskData: ITaskData[];
@@ -115,7 +118,7 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		position: [0, 0],
 		parameters: { resource: 'event', ...options.parameters },
 		credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
-		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...(options.continueOnFail ? { onError: options.continueOnFail === 'errorOutput' ? ('continueErrorOutput' as const) : ('continueRegularOutput' as const) } : {}),
 		...(options.retryOnFail ? { retryOnFail: true, ...options.retryOnFail } : {}),
 	};
 	const workflow = new Workflow({
@@ -190,6 +193,7 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		run,
 		items: out,
 		json: out.map((item) => item.json),
+		errorItems: (last?.data?.main?.[1] ?? []) as INodeExecutionData[],
 		error: (run.data.resultData.error ?? last?.error) as RunResult['error'],
 		taskData,
 	};

@@ -1,0 +1,278 @@
+'use strict';
+// End to end: the packed n8n-nodes-lago, installed as a community package in a real n8n (1.x on Node 20 and
+// 2.x on Node 24), runs workflows from e2e/workflows/ with `n8n execute` against the Lago sandbox on 127.0.0.1.
+// Prerequisite: node e2e/setup.js (installs both n8n versions, builds and packs the package).
+
+const fs = require('fs');
+const path = require('path');
+const { startSandbox } = require('../sandbox');
+const { N8nInstance } = require('./lib/n8n');
+const { currentTarball } = require('./lib/pack');
+
+const API_KEY = 'e2e-sandbox-key-0b7c5d1e';
+const WRONG_KEY = 'e2e-WRONG-key-9f2a77c1';
+const TS = 1768471200; // 2026-01-15T10:00:00Z
+
+const WORKFLOW_DIR = path.join(__dirname, 'workflows');
+const workflows = {};
+for (const file of fs.readdirSync(WORKFLOW_DIR).filter((f) => f.endsWith('.json') && f !== 'demo.json')) {
+	const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOW_DIR, file), 'utf8'));
+	workflows[wf.id] = wf;
+}
+
+const BASE_URL_FORMS = [
+	['origin', (sb) => `${sb.url}`],
+	['slash', (sb) => `${sb.url}/`],
+	['apiv1', (sb) => `${sb.url}/api/v1`],
+	['apiv1slash', (sb) => `${sb.url}/api/v1/`],
+];
+
+function credentials(sb) {
+	const cred = (id, name, baseUrl, apiKey = API_KEY) => ({ id, name, type: 'lagoApi', data: { region: 'custom', baseUrl, apiKey } });
+	return [
+		cred('lagoE2eCredMain', 'Lago sandbox (e2e)', sb.url),
+		cred('lagoE2eCredBad1', 'Lago sandbox, wrong key (e2e)', sb.url, WRONG_KEY),
+		...BASE_URL_FORMS.map(([, form], i) => cred(`lagoE2eCredUrl${i + 1}`, `base url form ${i + 1}`, form(sb))),
+	];
+}
+
+// Pack once per jest run, shared by both flavours.
+let tarballPromise;
+const tarballOnce = () => (tarballPromise = tarballPromise || currentTarball());
+
+const byTx = (records) => new Map(records.map((e) => [e.transaction_id, e]));
+const lagoRequests = (sb) => sb.requests.filter((r) => r.path.startsWith('/api/'));
+
+describe.each([
+	['n8n 1.x', 'n8n1'],
+	['n8n 2.x', 'n8n2'],
+])('Lago Events in %s', (label, key) => {
+	let sb;
+	let n8n;
+
+	beforeAll(async () => {
+		sb = await startSandbox({ port: 0, apiKey: API_KEY, rejectTransactionIds: ['e2e-cof-reject', 'e2e-cofb-reject'] });
+		n8n = await N8nInstance.create(key, { tarball: await tarballOnce() });
+		await n8n.importCredentials(credentials(sb));
+		await n8n.importWorkflows(Object.values(workflows));
+	}, 300_000);
+
+	afterAll(async () => {
+		if (n8n) await n8n.dispose();
+		if (sb) await sb.stop();
+	});
+
+	beforeEach(() => sb.reset());
+
+	/** Execute a workflow; the sandbox's real API key must never show up in anything n8n printed. */
+	async function execute(id) {
+		const res = await n8n.execute(id);
+		expect(res.run).toBeTruthy();
+		expect(`${res.stdout}\n${res.stderr}`).not.toContain(API_KEY);
+		return res;
+	}
+
+	function expectOk(res) {
+		if (!res.ok) throw new Error(`expected a successful run: ${res.describe()}`);
+	}
+
+	function expectAuthorized(requests) {
+		for (const r of requests) expect(r.headers.authorization).toBe(`Bearer ${API_KEY}`);
+	}
+
+	test('Send: one POST /api/v1/events with the exact body and bearer key; output is Lago\'s event', async () => {
+		const res = await execute('lagoE2eSend0001');
+		expectOk(res);
+
+		const reqs = lagoRequests(sb);
+		expect(reqs.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /api/v1/events 200']);
+		expectAuthorized(reqs);
+		expect(reqs[0].headers['content-type']).toMatch(/^application\/json/);
+		expect(JSON.parse(reqs[0].rawBody)).toEqual({
+			event: {
+				transaction_id: 'e2e-send-001',
+				external_subscription_id: 'sub_demo_1',
+				code: 'storage_gb',
+				timestamp: TS + 0.25,
+				precise_total_amount_cents: '1234.56',
+				properties: { gb: '12.5', region: 'eu-west-1' },
+			},
+		});
+
+		const items = res.nodeItems('Send');
+		expect(items).toHaveLength(1);
+		expect(items[0].pairedItem).toEqual({ item: 0 });
+		expect(items[0].json).toEqual(sb.events[0]);
+		expect(items[0].json).toMatchObject({
+			transaction_id: 'e2e-send-001',
+			external_subscription_id: 'sub_demo_1',
+			code: 'storage_gb',
+			timestamp: '2026-01-15T10:00:00.250Z',
+			precise_total_amount_cents: '1234.56',
+			properties: { gb: '12.5', region: 'eu-west-1' },
+		});
+		expect(items[0].json.lago_id).toMatch(/^[0-9a-f-]{36}$/);
+		expect(items[0].json).not.toHaveProperty('already_ingested');
+	}, 120_000);
+
+	test('Get: an id with / # ? is URL-encoded into the path and the event comes back unwrapped', async () => {
+		const [seeded] = sb.seedEvents([
+			{ transaction_id: 'ord/2026#7?x', external_subscription_id: 'sub_demo_1', code: 'api_calls', timestamp: TS, properties: { seats: '3' } },
+		]);
+		const res = await execute('lagoE2eGet00001');
+		expectOk(res);
+
+		const reqs = lagoRequests(sb);
+		expect(reqs.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['GET /api/v1/events/ord%2F2026%237%3Fx 200']);
+		expect(reqs[0].query).toEqual({});
+		expectAuthorized(reqs);
+		expect(res.items('Get')).toEqual([seeded]);
+	}, 120_000);
+
+	test('Estimate Fees: one simplified item per fee, paired to its input item', async () => {
+		const res = await execute('lagoE2eEstim001');
+		expectOk(res);
+
+		const reqs = lagoRequests(sb);
+		expect(reqs.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+			'POST /api/v1/events/estimate_fees 200',
+			'POST /api/v1/events/estimate_fees 200',
+		]);
+		expectAuthorized(reqs);
+		expect(reqs.map((r) => r.body)).toEqual([
+			{ event: { code: 'storage_gb', external_subscription_id: 'sub_demo_1', properties: { gb: 4 } } },
+			{ event: { code: 'storage_gb', external_subscription_id: 'sub_demo_2', properties: { gb: '12.5' } } },
+		]);
+		expect(sb.events).toHaveLength(0);
+
+		const items = res.nodeItems('Estimate Fees');
+		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(items.map((i) => i.json)).toEqual([
+			{ metric_code: 'storage_gb', metric_name: 'Storage (GB)', units: '4.0', amount_cents: 200, taxes_amount_cents: 0, taxes_rate: 0, total_amount_cents: 200, currency: 'EUR' },
+			{ metric_code: 'storage_gb', metric_name: 'Storage (GB)', units: '12.5', amount_cents: 625, taxes_amount_cents: 125, taxes_rate: 20, total_amount_cents: 750, currency: 'EUR' },
+		]);
+	}, 120_000);
+
+	test('Send Batch: 1,000 items go out as exactly 10 POST /api/v1/events/batch, in order, 1,000 items back', async () => {
+		const res = await execute('lagoE2eBatch001');
+		expectOk(res);
+
+		const expectedIds = Array.from({ length: 1000 }, (_, i) => `e2e-batch-${String(i).padStart(4, '0')}`);
+		const reqs = lagoRequests(sb);
+		expect(reqs).toHaveLength(10);
+		expect(reqs.every((r) => r.method === 'POST' && r.path === '/api/v1/events/batch' && r.status === 200)).toBe(true);
+		expectAuthorized(reqs);
+		// One at a time, in input order: request k carries items 100k..100k+99.
+		const sentIds = reqs.flatMap((r) => r.body.events.map((e) => e.transaction_id));
+		expect(reqs.map((r) => r.body.events.length)).toEqual(Array(10).fill(100));
+		expect(sentIds).toEqual(expectedIds);
+		expect(reqs[7].body.events[3]).toEqual({
+			transaction_id: 'e2e-batch-0703',
+			external_subscription_id: 'sub_demo_2',
+			code: 'api_calls',
+			timestamp: TS,
+			properties: { n: 703 },
+		});
+
+		expect(sb.events).toHaveLength(1000);
+		expect(new Set(sb.events.map((e) => e.transaction_id))).toEqual(new Set(expectedIds));
+
+		const items = res.nodeItems('Send Batch');
+		expect(items).toHaveLength(1000);
+		expect(items.map((i) => i.json.transaction_id)).toEqual(expectedIds);
+		expect(items.map((i) => i.pairedItem.item)).toEqual(expectedIds.map((_, i) => i));
+		const stored = byTx(sb.events);
+		expect(items[999].json).toEqual(stored.get('e2e-batch-0999'));
+	}, 180_000);
+
+	test('Continue On Fail (Send): a bad item becomes an error item, the others are still sent', async () => {
+		const res = await execute('lagoE2eCof00001');
+		expectOk(res);
+
+		const items = res.nodeItems('Send');
+		expect(items).toHaveLength(4);
+		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect(items[0].json.transaction_id).toBe('e2e-cof-good-1');
+		expect(items[3].json.transaction_id).toBe('e2e-cof-good-2');
+		expect(Object.keys(items[1].json)).toEqual(['error']);
+		expect(items[1].json.error).toMatch(/timestamp/i);
+		expect(items[1].json.error).toContain('not a date');
+		expect(Object.keys(items[2].json)).toEqual(['error']);
+		expect(items[2].json.error).toMatch(/rejected/i);
+
+		// The bad timestamp is caught before sending; Lago rejected the third item.
+		const reqs = lagoRequests(sb);
+		expect(reqs.map((r) => `${r.body.event.transaction_id} ${r.status}`)).toEqual([
+			'e2e-cof-good-1 200',
+			'e2e-cof-reject 422',
+			'e2e-cof-good-2 200',
+		]);
+		expectAuthorized(reqs);
+		expect(sb.events.map((e) => e.transaction_id)).toEqual(['e2e-cof-good-1', 'e2e-cof-good-2']);
+	}, 120_000);
+
+	test('Continue On Fail (Send Batch): bad items become error items, the good ones of the batch are stored', async () => {
+		const res = await execute('lagoE2eCofB0001');
+		expectOk(res);
+
+		const items = res.nodeItems('Send Batch');
+		expect(items).toHaveLength(4);
+		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect(items[0].json.transaction_id).toBe('e2e-cofb-good-1');
+		expect(items[3].json.transaction_id).toBe('e2e-cofb-good-2');
+		expect(Object.keys(items[1].json)).toEqual(['error']);
+		expect(items[1].json.error).toMatch(/timestamp/i);
+		expect(Object.keys(items[2].json)).toEqual(['error']);
+		expect(items[2].json.error).toMatch(/rejected/i);
+
+		const reqs = lagoRequests(sb);
+		expect(reqs.every((r) => r.method === 'POST' && r.path === '/api/v1/events/batch')).toBe(true);
+		expectAuthorized(reqs);
+		// The batch Lago rejected is sent again once, without the bad event.
+		expect(reqs.map((r) => `${r.body.events.map((e) => e.transaction_id).join(',')} ${r.status}`)).toEqual([
+			'e2e-cofb-good-1,e2e-cofb-reject,e2e-cofb-good-2 422',
+			'e2e-cofb-good-1,e2e-cofb-good-2 200',
+		]);
+		expect(sb.events.map((e) => e.transaction_id)).toEqual(['e2e-cofb-good-1', 'e2e-cofb-good-2']);
+	}, 120_000);
+
+	test('A wrong API key fails the execution, says the key was rejected, and never shows the key', async () => {
+		const res = await execute('lagoE2eBadKey01');
+		expect(res.ok).toBe(false);
+		expect(res.exitCode).not.toBe(0);
+		expect(res.error).toBeTruthy();
+		expect(res.lastNodeExecuted).toBe('Send');
+		const message = res.error.message;
+		expect(message).toMatch(/api key/i);
+		expect(message).toMatch(/reject/i);
+		expect(res.nodeError('Send').message).toBe(message);
+
+		const everything = `${res.stdout}\n${res.stderr}\n${fs.readFileSync(n8n.logFile, 'utf8')}`;
+		expect(everything).not.toContain(WRONG_KEY);
+		expect(everything).not.toContain(API_KEY);
+
+		// 401 is never retried; nothing was stored.
+		const reqs = lagoRequests(sb);
+		expect(reqs.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /api/v1/events 401']);
+		expect(reqs[0].headers.authorization).toBe(`Bearer ${WRONG_KEY}`);
+		expect(sb.events).toHaveLength(0);
+	}, 120_000);
+
+	test('Self-hosted base URL works in every accepted form (origin, /, /api/v1, /api/v1/)', async () => {
+		const res = await execute('lagoE2eUrls0001');
+		expectOk(res);
+
+		const reqs = lagoRequests(sb);
+		expect(reqs).toHaveLength(BASE_URL_FORMS.length);
+		expectAuthorized(reqs);
+		const received = byTx(reqs.map((r) => ({ ...r, transaction_id: r.body && r.body.event && r.body.event.transaction_id })));
+		const stored = byTx(sb.events);
+		for (const [tag] of BASE_URL_FORMS) {
+			const tx = `e2e-url-${tag}`;
+			const req = received.get(tx);
+			expect({ tx, method: req && req.method, path: req && req.path, status: req && req.status }).toEqual({ tx, method: 'POST', path: '/api/v1/events', status: 200 });
+			const node = workflows.lagoE2eUrls0001.nodes.find((n) => n.parameters.transactionId === tx);
+			expect(res.items(node.name)).toEqual([stored.get(tx)]);
+		}
+	}, 120_000);
+});

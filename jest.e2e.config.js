@@ -1,0 +1,14 @@
+// End-to-end tests in real n8n (1.x on Node 20, 2.x on Node 24). Run `node e2e/setup.js` first (npm run test:e2e does).
+/** @type {import('jest').Config} */
+module.exports = {
+	testEnvironment: 'node',
+	roots: ['<rootDir>/e2e'],
+	testMatch: ['**/*.e2e.test.js'],
+	transform: {},
+	// Each case spawns n8n processes; the two flavours share the machine's cores, so keep one worker.
+	maxWorkers: 1,
+	testTimeout: 180000,
+	// Show each case under its flavour ("Lago Events in n8n 1.x › Send: ...").
+	verbose: true,
+	forceExit: true,
+};
