@@ -13,7 +13,7 @@ beforeEach(() => {
 });
 
 const run = (parameters: Record<string, unknown>, extra: Partial<Parameters<typeof runNode>[0]> = {}) =>
-	runNode({ parameters, credentials: { region: 'custom', baseUrl: `${sandbox.url}/api/v1/`, apiKey: sandbox.apiKey }, ...extra });
+	runNode({ parameters: parameters as never, credentials: { region: 'custom', baseUrl: `${sandbox.url}/api/v1/`, apiKey: sandbox.apiKey }, ...extra });
 
 describe('Get', () => {
 	test('encodes the transaction id into the path and returns the event, unwrapped', async () => {
