@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+'use strict';
+// One-command demo: a real n8n 1.x editor with n8n-nodes-lago installed as a community package, a ready Lago
+// credential pointing at a local Lago sandbox, and an example workflow using all four operations.
+//
+//   npm run demo                  (= npm run build && node scripts/demo.js)
+//   node scripts/demo.js --check  run the demo workflow through n8n's REST API, verify it, exit 0/1
+//
+// Options: --check  --keep (keep the n8n user folder)  --port N (n8n)  --sandbox-port N
+//          --workflow FILE (another workflow using the Lago Events node; its Lago credential is pointed at the sandbox)
+
+const fs = require('fs');
+const path = require('path');
+const { startSandbox } = require('../sandbox');
+const { ensureN8n, CACHE_DIR, REPO_ROOT } = require('../e2e/lib/install');
+const { N8nInstance } = require('../e2e/lib/n8n');
+const { assertBuilt, currentTarball } = require('../e2e/lib/pack');
+const { log, fmtSecs } = require('../e2e/lib/proc');
+const { N8nRest } = require('./lib/n8n-rest');
+
+const FLAVOUR = 'n8n1';
+const OWNER = { email: 'demo@example.com', password: 'Lago-Demo-2026', firstName: 'Demo', lastName: 'Owner' };
+const SANDBOX_KEY = 'lago-demo-key';
+const CREDENTIAL = { id: 'lagoDemoCred0001', name: 'Lago sandbox (demo)' };
+const LAGO_TYPE = 'n8n-nodes-lago.lagoEvents';
+
+function parseArgs(argv) {
+	const opts = { check: false, keep: false, port: undefined, sandboxPort: 0, workflow: path.join(REPO_ROOT, 'e2e', 'workflows', 'demo.json') };
+	for (let i = 0; i < argv.length; i++) {
+		const a = argv[i];
+		const value = () => {
+			const v = argv[++i];
+			if (v === undefined) throw new Error(`${a} needs a value`);
+			return v;
+		};
+		if (a === '--check') opts.check = true;
+		else if (a === '--keep') opts.keep = true;
+		else if (a === '--port') opts.port = Number(value());
+		else if (a === '--sandbox-port') opts.sandboxPort = Number(value());
+		else if (a === '--workflow') opts.workflow = path.resolve(value());
+		else if (a === '--help' || a === '-h') {
+			console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 11).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+			process.exit(0);
+		} else throw new Error(`Unknown option ${a} (try --help)`);
+	}
+	return opts;
+}
+
+/** The demo workflow with every Lago Events node using the sandbox credential. */
+function loadWorkflow(file) {
+	const wf = JSON.parse(fs.readFileSync(file, 'utf8'));
+	if (!wf.id) wf.id = 'lagoDemoWorkflow';
+	wf.active = false;
+	const lagoNodes = wf.nodes.filter((n) => n.type === LAGO_TYPE);
+	if (!lagoNodes.length) throw new Error(`${file} has no ${LAGO_TYPE} node`);
+	for (const n of lagoNodes) n.credentials = { lagoApi: { ...CREDENTIAL } };
+	const trigger = wf.nodes.find((n) => n.type === 'n8n-nodes-base.manualTrigger');
+	if (!trigger) throw new Error(`${file} needs a Manual Trigger to be run by --check`);
+	return { wf, trigger, lagoNodes };
+}
+
+function summarise(result, lagoNodes) {
+	const lines = [];
+	let ok = result.status === 'success' && !result.error;
+	for (const node of lagoNodes) {
+		const runs = result.runData[node.name];
+		const task = runs && runs[0];
+		const items = (task && task.data && task.data.main && task.data.main[0]) || [];
+		const failed = !task || task.error || items.length === 0 || items.some((i) => i.json && i.json.error);
+		if (failed) ok = false;
+		const op = node.parameters.operation;
+		lines.push(`  ${failed ? '✗' : '✓'} ${node.name} (${op}): ${task ? `${items.length} item(s)` : 'did not run'}${task && task.error ? ` — ${task.error.message}` : ''}`);
+		for (const item of items.slice(0, 3)) lines.push(`      ${JSON.stringify(item.json).slice(0, 160)}`);
+		if (items.length > 3) lines.push(`      … ${items.length - 3} more`);
+	}
+	return { ok, text: lines.join('\n') };
+}
+
+async function main() {
+	const opts = parseArgs(process.argv.slice(2));
+	const t0 = Date.now();
+	assertBuilt();
+	const { wf, trigger, lagoNodes } = loadWorkflow(opts.workflow);
+
+	const cleanup = [];
+	let stopping = false;
+	const stopAll = async (code) => {
+		if (stopping) return;
+		stopping = true;
+		for (const fn of cleanup.reverse()) {
+			try {
+				await fn();
+			} catch (e) {
+				log(`cleanup: ${e.message}`);
+			}
+		}
+		process.exit(code);
+	};
+	for (const sig of ['SIGINT', 'SIGTERM']) {
+		process.on(sig, () => {
+			log(`${sig}: stopping n8n and the sandbox…`);
+			stopAll(sig === 'SIGINT' ? 0 : 143);
+		});
+	}
+
+	try {
+		await ensureN8n(FLAVOUR);
+		const tarball = await currentTarball();
+
+		const sb = await startSandbox({ port: opts.sandboxPort, apiKey: SANDBOX_KEY });
+		cleanup.push(() => sb.stop());
+		log(`Lago sandbox on ${sb.apiUrl}`);
+
+		const n8n = await N8nInstance.create(FLAVOUR, { tarball, baseDir: CACHE_DIR, prefix: 'demo-', keep: opts.keep });
+		cleanup.push(() => n8n.dispose());
+		await n8n.importCredentials([{ ...CREDENTIAL, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: SANDBOX_KEY } }]);
+		await n8n.importWorkflow(wf);
+
+		const { url } = await n8n.start({ port: opts.port });
+		n8n.daemon.exited.then(({ code, signal }) => {
+			if (stopping) return;
+			log(`n8n exited unexpectedly (${signal || code}); log: ${n8n.logFile}`);
+			stopAll(1);
+		});
+		const rest = new N8nRest(url);
+		const how = await rest.setupOwnerOrLogin(OWNER);
+		log(`n8n owner: ${how}`);
+		const workflowUrl = `${url}/workflow/${wf.id}`;
+
+		if (opts.check) {
+			const t1 = Date.now();
+			const stored = await rest.getWorkflow(wf.id);
+			const executionId = await rest.runWorkflow(stored, trigger.name);
+			const result = await rest.waitForExecution(executionId, { flattedFrom: n8n.flavour.dir });
+			const { ok, text } = summarise(result, lagoNodes);
+			console.log(`\nDemo workflow "${wf.name}" — execution ${executionId}: ${result.status} in ${fmtSecs(Date.now() - t1)}`);
+			if (result.error) console.log(`  error: ${result.error.message}`);
+			console.log(text);
+			const st = sb.stats();
+			console.log(`  Lago sandbox: ${st.requests} request(s) ${JSON.stringify(st.byStatus)}, ${st.storedEvents} event(s) stored`);
+			console.log(`\n${ok ? 'DEMO CHECK PASSED' : 'DEMO CHECK FAILED'} (total ${fmtSecs(Date.now() - t0)})`);
+			await stopAll(ok ? 0 : 1);
+			return;
+		}
+
+		console.log(`
+────────────────────────────────────────────────────────────────────
+  n8n ${n8n.flavour.version} with n8n-nodes-lago ${n8n.packageVersion} is running (ready in ${fmtSecs(Date.now() - t0)})
+
+  Editor:         ${url}/
+  Demo workflow:  ${workflowUrl}
+  Log in with:    ${OWNER.email}  /  ${OWNER.password}
+
+  Credential "${CREDENTIAL.name}" points at the local Lago sandbox
+  ${sb.apiUrl} (API key ${SANDBOX_KEY}); it knows subscriptions
+  sub_demo_1 and sub_demo_2 and metrics such as api_calls and storage_gb.
+  Open the workflow and click "Execute workflow".
+
+  Press Ctrl-C to stop (the demo's n8n data is ${opts.keep ? `kept in ${n8n.folder}` : 'deleted'}).
+────────────────────────────────────────────────────────────────────
+`);
+		await new Promise(() => {}); // until a signal arrives
+	} catch (e) {
+		console.error(`\ndemo failed: ${e.message}`);
+		await stopAll(1);
+	}
+}
+
+main();
