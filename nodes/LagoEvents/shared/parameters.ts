@@ -83,42 +83,49 @@ export function readEvent(ctx: IExecuteFunctions, itemIndex: number, run: RunCon
 }
 
 /**
- * Runs an operation over every input item in two passes: first every item's input is read and checked, so bad input
- * fails before any request is made; then the requests go out one at a time, in input order. Failures become error
- * items (Continue On Fail) or the node's error, with the item named either way.
+ * Reads and checks every input item before anything is sent, so bad input never leaves half a run behind. A bad item
+ * fails the node (naming the item and the field), or with Continue On Fail becomes an error item.
+ */
+export function prepareItems<T>(ctx: IExecuteFunctions, prepare: (itemIndex: number) => T): { prepared: Array<{ itemIndex: number; value: T }>; failed: Map<number, INodeExecutionData> } {
+	const prepared: Array<{ itemIndex: number; value: T }> = [];
+	const failed = new Map<number, INodeExecutionData>();
+	const itemCount = ctx.getInputData().length;
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			prepared.push({ itemIndex, value: prepare(itemIndex) });
+		} catch (caught) {
+			failed.set(itemIndex, failItem(ctx, caught, itemIndex));
+		}
+	}
+	return { prepared, failed };
+}
+
+/** The error item for a failed item under Continue On Fail; otherwise throws the error, naming the item. */
+export function failItem(ctx: IExecuteFunctions, caught: unknown, itemIndex: number): INodeExecutionData {
+	const error = caught instanceof FieldError ? fieldError(ctx.getNode(), caught, itemIndex) : caught;
+	if (!ctx.continueOnFail()) throw error;
+	return errorItem(ctx.getNode(), error, itemIndex);
+}
+
+/**
+ * Runs a per-item operation: every item is prepared and checked first, then the requests go out one at a time, in
+ * input order.
  */
 export async function processItems<T>(
 	ctx: IExecuteFunctions,
 	prepare: (itemIndex: number) => T,
 	send: (prepared: T, itemIndex: number) => Promise<INodeExecutionData[]>,
 ): Promise<INodeExecutionData[][]> {
-	const items = ctx.getInputData();
-	const failed = new Map<number, INodeExecutionData>();
-	const prepared: Array<{ itemIndex: number; value: T }> = [];
-	const handle = (caught: unknown, itemIndex: number) => {
-		const error = caught instanceof FieldError ? fieldError(ctx.getNode(), caught, itemIndex) : caught;
-		if (!ctx.continueOnFail()) throw error;
-		failed.set(itemIndex, errorItem(ctx.getNode(), error, itemIndex));
-	};
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			prepared.push({ itemIndex, value: prepare(itemIndex) });
-		} catch (caught) {
-			handle(caught, itemIndex);
-		}
-	}
-	const results = new Map<number, INodeExecutionData[]>();
+	const { prepared, failed } = prepareItems(ctx, prepare);
+	const results = new Map<number, INodeExecutionData[]>(Array.from(failed, ([itemIndex, item]) => [itemIndex, [item]]));
 	for (const { itemIndex, value } of prepared) {
 		try {
 			results.set(itemIndex, await send(value, itemIndex));
 		} catch (caught) {
-			handle(caught, itemIndex);
+			results.set(itemIndex, [failItem(ctx, caught, itemIndex)]);
 		}
 	}
 	const output: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const failure = failed.get(itemIndex);
-		output.push(...(failure ? [failure] : (results.get(itemIndex) ?? [])));
-	}
+	for (let itemIndex = 0; itemIndex < ctx.getInputData().length; itemIndex++) output.push(...(results.get(itemIndex) ?? []));
 	return [output];
 }

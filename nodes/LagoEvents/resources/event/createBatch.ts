@@ -10,10 +10,10 @@ import {
 	timestampField,
 	transactionIdField,
 } from '../../shared/descriptions';
-import { asErrorBody, describeLagoError, errorItem, fieldError, isOnlyDuplicate, lagoApiError } from '../../shared/errors';
+import { asErrorBody, describeLagoError, errorItem, isOnlyDuplicate, lagoApiError } from '../../shared/errors';
 import { FieldError } from '../../shared/event';
 import type { LagoEventInput } from '../../shared/event';
-import { readEvent, runContext } from '../../shared/parameters';
+import { prepareItems, readEvent, runContext } from '../../shared/parameters';
 import { responseError, retryPolicyFromOptions, sendToLago } from '../../shared/transport';
 import type { LagoResponse } from '../../shared/transport';
 import { additionalEventFields, eventContext } from './create';
@@ -115,20 +115,11 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 	const run = runContext(this);
 	const now = Date.now();
 
+	const { prepared, failed } = prepareItems(this, (itemIndex) => readEvent(this, itemIndex, run, now));
+	const pending: Pending[] = prepared.map(({ itemIndex, value }) => ({ itemIndex, event: value }));
 	const results: Array<INodeExecutionData | undefined> = new Array(items.length);
+	for (const [itemIndex, item] of failed) results[itemIndex] = item;
 	const ingested: number[] = [];
-
-	// Every item is checked before anything is sent, so bad input never leaves half a run behind.
-	const pending: Pending[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			pending.push({ itemIndex, event: readEvent(this, itemIndex, run, now) });
-		} catch (caught) {
-			const error = caught instanceof FieldError ? fieldError(node, caught, itemIndex) : caught;
-			if (!continueOnFail) throw error;
-			results[itemIndex] = errorItem(node, error, itemIndex);
-		}
-	}
 
 	const stateDescription = (failed: Pending[]) => {
 		const notSent = pending.filter((p) => results[p.itemIndex] === undefined && !failed.includes(p)).map((p) => p.itemIndex);
