@@ -15,7 +15,7 @@ const TS = 1768471200; // 2026-01-15T10:00:00Z
 
 const WORKFLOW_DIR = path.join(__dirname, 'workflows');
 const workflows = {};
-for (const file of fs.readdirSync(WORKFLOW_DIR).filter((f) => f.endsWith('.json') && f !== 'demo.json')) {
+for (const file of fs.readdirSync(WORKFLOW_DIR).filter((f) => f.endsWith('.json'))) {
 	const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOW_DIR, file), 'utf8'));
 	workflows[wf.id] = wf;
 }
@@ -32,6 +32,7 @@ function credentials(sb) {
 	return [
 		cred('lagoE2eCredMain', 'Lago sandbox (e2e)', sb.url),
 		cred('lagoE2eCredBad1', 'Lago sandbox, wrong key (e2e)', sb.url, WRONG_KEY),
+		cred('lagoDemoCred0001', 'Lago sandbox (demo)', sb.url),
 		...BASE_URL_FORMS.map(([, form], i) => cred(`lagoE2eCredUrl${i + 1}`, `base url form ${i + 1}`, form(sb))),
 	];
 }
@@ -277,5 +278,25 @@ describe.each([
 			const node = workflows.lagoE2eUrls0001.nodes.find((n) => n.parameters.transactionId === tx);
 			expect(res.items(node.name)).toEqual([stored.get(tx)]);
 		}
+	}, 120_000);
+
+	test('The demo workflow (e2e/workflows/demo.json) runs all four operations', async () => {
+		const res = await execute('lagoDemoWorkflow');
+		expectOk(res);
+
+		const ids = ['demo-storage-0001', 'demo-storage-0002', 'demo-storage-0003'];
+		expect(res.items('Send Batch').map((e) => e.transaction_id)).toEqual(ids);
+		expect(res.items('Get Event').map((e) => e.transaction_id)).toEqual(ids);
+		expect(res.items('Estimate Fees').map((f) => [f.metric_code, f.units, f.total_amount_cents, f.currency])).toEqual([
+			['storage_gb', '12.5', 625, 'EUR'],
+			['storage_gb', '4.0', 240, 'EUR'],
+			['storage_gb', '0.75', 38, 'EUR'],
+		]);
+		// Send leaves Transaction ID empty: the node derives one, and it is in the output.
+		const sent = res.items('Send');
+		expect(sent).toHaveLength(1);
+		expect(sent[0].transaction_id).toEqual(expect.any(String));
+		expect(sent[0].transaction_id).not.toBe('');
+		expect(sb.events.map((e) => e.transaction_id).sort()).toEqual([...ids, sent[0].transaction_id].sort());
 	}, 120_000);
 });

@@ -41,11 +41,17 @@ const FLAVOURS = {
 
 const INSTALL_TIMEOUT_MS = Number(process.env.LAGO_E2E_INSTALL_TIMEOUT_MS || 30 * 60_000);
 
-/** process.env minus anything that would steer npm or n8n from the outside (npm run exports npm_config_*). */
+// `npm run` exports every npm setting as npm_config_*, including this repo's ignore-scripts=true and
+// local_prefix=<repo> (which would make `npm install` in .e2e-cache/... install into the repo). Only settings about
+// where and how to fetch are passed on.
+const KEEP_NPM_ENV = /^npm_config_(registry|cache|proxy|https_proxy|http_proxy|noproxy|no_proxy|cafile|ca|strict_ssl|userconfig|globalconfig|fetch_[a-z_]+|maxsockets|@[^:]+:registry)$/i;
+
+/** process.env minus anything that would steer npm or n8n from the outside. */
 function cleanEnv(extra = {}) {
 	const env = {};
 	for (const [k, v] of Object.entries(process.env)) {
-		if (/^(npm_|N8N_|DB_|QUEUE_|EXECUTIONS_|JEST_|GENERIC_|WEBHOOK_URL$|NODE_ENV$|NODE_OPTIONS$|NODE_PATH$|INIT_CWD$)/i.test(k)) continue;
+		if (/^npm_/i.test(k) && !KEEP_NPM_ENV.test(k)) continue;
+		if (/^(N8N_|DB_|QUEUE_|EXECUTIONS_|JEST_|GENERIC_|WEBHOOK_URL$|NODE_ENV$|NODE_OPTIONS$|NODE_PATH$|INIT_CWD$)/i.test(k)) continue;
 		env[k] = v;
 	}
 	return Object.assign(env, extra);

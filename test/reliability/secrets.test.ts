@@ -1,3 +1,5 @@
+import { ExecuteContext } from 'n8n-core';
+
 import { API_KEY, runNode } from '../helpers/harness';
 import { startMock } from '../helpers/mockLago';
 import type { Reply } from '../helpers/mockLago';
@@ -38,6 +40,9 @@ beforeEach(() => {
 	jest.spyOn(process.stdout, 'write').mockImplementation(capture as never);
 	jest.spyOn(process.stderr, 'write').mockImplementation(capture as never);
 	for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) jest.spyOn(console, method).mockImplementation((...args) => void written.push(args.map(String).join(' ')));
+	// Everything the node logs goes through the logger n8n hands it (this.logger): record every call.
+	const record = (message: string, meta?: object) => void written.push(`${message} ${JSON.stringify(meta ?? {})}`);
+	jest.spyOn(ExecuteContext.prototype, 'logger', 'get').mockReturnValue({ error: record, warn: record, info: record, debug: record } as never);
 });
 afterEach(() => jest.restoreAllMocks());
 
