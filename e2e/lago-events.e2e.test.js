@@ -193,6 +193,40 @@ describe.each([
 		expect(items[999].json).toEqual(stored.get('e2e-batch-0999'));
 	}, 180_000);
 
+	test('Send Batch under 429s, 503 pages and dropped connections: retried with identical bodies, each event stored once', async () => {
+		sb.setFaults({ seed: 7, rate429: 0.15, resetSeconds: 1, rate503: 0.15, rateReset: 0.15, firstAttemptsFail: 1 });
+		let res;
+		try {
+			res = await execute('lagoE2eBatch001');
+		} finally {
+			sb.setFaults(null);
+		}
+		expectOk(res);
+
+		const reqs = lagoRequests(sb);
+		const faults = reqs.map((r) => r.fault).filter(Boolean);
+		expect(faults).toContain('429');
+		expect(faults).toContain('503');
+		expect(faults).toContain('reset');
+		expectAuthorized(reqs);
+		// Each of the 10 chunks went out until it succeeded, always with the same bytes.
+		const bodiesByChunk = new Map();
+		for (const r of reqs) {
+			const first = r.body.events[0].transaction_id;
+			if (!bodiesByChunk.has(first)) bodiesByChunk.set(first, new Set());
+			bodiesByChunk.get(first).add(r.rawBody);
+		}
+		expect(bodiesByChunk.size).toBe(10);
+		for (const bodies of bodiesByChunk.values()) expect(bodies.size).toBe(1);
+		expect(reqs.filter((r) => r.status === 200)).toHaveLength(10);
+
+		expect(sb.events).toHaveLength(1000);
+		expect(new Set(sb.events.map((e) => e.transaction_id)).size).toBe(1000);
+		const items = res.items('Send Batch');
+		expect(items).toHaveLength(1000);
+		expect(items.every((i) => i.lago_id && !i.error)).toBe(true);
+	}, 180_000);
+
 	test('Continue On Fail (Send): a bad item becomes an error item, the others are still sent', async () => {
 		const res = await execute('lagoE2eCof00001');
 		expectOk(res);

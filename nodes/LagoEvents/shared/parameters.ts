@@ -12,6 +12,7 @@ import {
 } from './event';
 import type { KeyValueProperty, LagoEventInput } from './event';
 import { errorItem, fieldError } from './errors';
+import type { ParameterReader } from './parameterReader';
 
 /** Reads the event fields of one item from the node's parameters and turns them into what Lago receives. */
 
@@ -34,30 +35,30 @@ export function runContext(ctx: IExecuteFunctions): RunContext {
 }
 
 /** A parameter left at its empty default, as opposed to an expression that resolved to an empty value. */
-function isLeftEmpty(ctx: IExecuteFunctions, name: string): boolean {
-	const raw = ctx.getNode().parameters[name];
+function isLeftEmpty(reader: ParameterReader, name: string): boolean {
+	const raw = reader.raw(name);
 	return raw === undefined || raw === null || raw === '';
 }
 
-export function readProperties(ctx: IExecuteFunctions, itemIndex: number): IDataObject | undefined {
-	const mode = ctx.getNodeParameter('propertiesInput', itemIndex, 'keyValue') as string;
+export function readProperties(reader: ParameterReader, itemIndex: number): IDataObject | undefined {
+	const mode = reader.get('propertiesInput', itemIndex, 'keyValue') as string;
 	if (mode === 'json') {
-		const properties = parsePropertiesJson(ctx.getNodeParameter('propertiesJson', itemIndex, '{}'));
+		const properties = parsePropertiesJson(reader.get('propertiesJson', itemIndex, '{}'));
 		return Object.keys(properties).length ? properties : undefined;
 	}
-	const collection = ctx.getNodeParameter('properties', itemIndex, {}) as { property?: KeyValueProperty[] };
-	const properties = parsePropertiesKeyValue(collection.property);
+	const rows = reader.raw('properties.property');
+	const resolved: KeyValueProperty[] = (Array.isArray(rows) ? rows : []).map((_, row) => ({
+		key: reader.get(`properties.property[${row}].key`, itemIndex, ''),
+		value: reader.get(`properties.property[${row}].value`, itemIndex, ''),
+	}));
+	const properties = parsePropertiesKeyValue(resolved);
 	return Object.keys(properties).length ? properties : undefined;
 }
 
-export function readSubscriptionAndCode(ctx: IExecuteFunctions, itemIndex: number) {
+export function readSubscriptionAndCode(reader: ParameterReader, itemIndex: number) {
 	return {
-		external_subscription_id: parseIdentifier(
-			'externalSubscriptionId',
-			ctx.getNodeParameter('externalSubscriptionId', itemIndex, ''),
-			'External Subscription ID',
-		),
-		code: parseIdentifier('code', ctx.getNodeParameter('code', itemIndex, ''), 'Billable Metric Code'),
+		external_subscription_id: parseIdentifier('externalSubscriptionId', reader.get('externalSubscriptionId', itemIndex, ''), 'External Subscription ID'),
+		code: parseIdentifier('code', reader.get('code', itemIndex, ''), 'Billable Metric Code'),
 	};
 }
 
@@ -65,19 +66,16 @@ export function readSubscriptionAndCode(ctx: IExecuteFunctions, itemIndex: numbe
  * The complete event for one item. The transaction id and timestamp are fixed here, once, so every retry of this
  * event carries the same values.
  */
-export function readEvent(ctx: IExecuteFunctions, itemIndex: number, run: RunContext, nowMillis: number): LagoEventInput {
-	const transactionId = isLeftEmpty(ctx, 'transactionId')
+export function readEvent(reader: ParameterReader, itemIndex: number, run: RunContext, nowMillis: number): LagoEventInput {
+	const transactionId = isLeftEmpty(reader, 'transactionId')
 		? deriveTransactionId(run.executionId, run.nodeName, run.runIndex, itemIndex)
-		: parseIdentifier('transactionId', ctx.getNodeParameter('transactionId', itemIndex, ''), 'Transaction ID');
-	const { external_subscription_id, code } = readSubscriptionAndCode(ctx, itemIndex);
-	const timestamp = isLeftEmpty(ctx, 'timestamp')
-		? nowTimestamp(nowMillis)
-		: parseTimestamp(ctx.getNodeParameter('timestamp', itemIndex, ''));
+		: parseIdentifier('transactionId', reader.get('transactionId', itemIndex, ''), 'Transaction ID');
+	const { external_subscription_id, code } = readSubscriptionAndCode(reader, itemIndex);
+	const timestamp = isLeftEmpty(reader, 'timestamp') ? nowTimestamp(nowMillis) : parseTimestamp(reader.get('timestamp', itemIndex, ''));
 	const event: LagoEventInput = { transaction_id: transactionId, external_subscription_id, code, timestamp };
-	const additional = ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
-	const precise = parsePreciseTotalAmountCents(additional.preciseTotalAmountCents);
+	const precise = parsePreciseTotalAmountCents(reader.get('additionalFields.preciseTotalAmountCents', itemIndex, ''));
 	if (precise !== undefined) event.precise_total_amount_cents = precise;
-	const properties = readProperties(ctx, itemIndex);
+	const properties = readProperties(reader, itemIndex);
 	if (properties) event.properties = properties;
 	return event;
 }

@@ -10,6 +10,7 @@ import {
 	transactionIdField,
 } from '../../shared/descriptions';
 import { asErrorBody, isOnlyDuplicate } from '../../shared/errors';
+import { ParameterReader } from '../../shared/parameterReader';
 import { processItems, readEvent, runContext } from '../../shared/parameters';
 import { responseError, retryPolicyFromOptions, sendToLago } from '../../shared/transport';
 
@@ -57,11 +58,12 @@ export const createDescription: INodeProperties[] = [
 export async function create(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const run = runContext(this);
 	const now = Date.now();
+	const reader = new ParameterReader(this);
 	return await processItems(
 		this,
 		(itemIndex) => ({
 			options: this.getNodeParameter('options', itemIndex, {}) as IDataObject,
-			event: readEvent(this, itemIndex, run, now),
+			event: readEvent(reader, itemIndex, run, now),
 		}),
 		async ({ options, event }, itemIndex) => {
 			const response = await sendToLago.call(this, { method: 'POST', path: '/events', body: { event } }, retryPolicyFromOptions(options), itemIndex);

@@ -13,6 +13,7 @@ import {
 import { asErrorBody, describeLagoError, errorItem, isOnlyDuplicate, lagoApiError } from '../../shared/errors';
 import { FieldError } from '../../shared/event';
 import type { LagoEventInput } from '../../shared/event';
+import { ParameterReader } from '../../shared/parameterReader';
 import { prepareItems, readEvent, runContext } from '../../shared/parameters';
 import { responseError, retryPolicyFromOptions, sendToLago } from '../../shared/transport';
 import type { LagoResponse } from '../../shared/transport';
@@ -115,7 +116,8 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 	const run = runContext(this);
 	const now = Date.now();
 
-	const { prepared, failed } = prepareItems(this, (itemIndex) => readEvent(this, itemIndex, run, now));
+	const reader = new ParameterReader(this);
+	const { prepared, failed } = prepareItems(this, (itemIndex) => readEvent(reader, itemIndex, run, now));
 	const pending: Pending[] = prepared.map(({ itemIndex, value }) => ({ itemIndex, event: value }));
 	const results: Array<INodeExecutionData | undefined> = new Array(items.length);
 	for (const [itemIndex, item] of failed) results[itemIndex] = item;

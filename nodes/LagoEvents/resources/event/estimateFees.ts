@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { metricCodeField, propertiesFields, retryOptions, subscriptionField } from '../../shared/descriptions';
+import { ParameterReader } from '../../shared/parameterReader';
 import { processItems, readProperties, readSubscriptionAndCode } from '../../shared/parameters';
 import { lagoRequest, retryPolicyFromOptions } from '../../shared/transport';
 
@@ -49,12 +50,13 @@ export function simplifyFee(fee: IDataObject): IDataObject {
 
 /** Estimate Fees: POST /events/estimate_fees, one item per returned fee, paired to its input item. */
 export async function estimateFees(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const reader = new ParameterReader(this);
 	return await processItems(
 		this,
 		(itemIndex) => {
-			const { external_subscription_id, code } = readSubscriptionAndCode(this, itemIndex);
+			const { external_subscription_id, code } = readSubscriptionAndCode(reader, itemIndex);
 			const event: IDataObject = { code, external_subscription_id };
-			const properties = readProperties(this, itemIndex);
+			const properties = readProperties(reader, itemIndex);
 			if (properties) event.properties = properties;
 			return {
 				event,
