@@ -1,6 +1,7 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 
+import { searchBillableMetrics } from './listSearch/searchBillableMetrics';
 import { eventDescription, eventOperations } from './resources/event';
 
 export class LagoEvents implements INodeType {
@@ -36,6 +37,8 @@ export class LagoEvents implements INodeType {
 			...eventDescription,
 		],
 	};
+
+	methods = { listSearch: { searchBillableMetrics } };
 
 	// Every operation runs through the shared transport: retries, rate limits and batching need code, not routing.
 	customOperations = { event: eventOperations };

@@ -1,4 +1,4 @@
-import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
 import { ICredentialsHelper, Workflow } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
@@ -108,30 +108,11 @@ export interface RunResult {
 	taskData: ITaskData[];
 }
 
-export async function runNode(options: RunOptions): Promise<RunResult> {
-	const nodeName = options.nodeName ?? NODE_NAME;
-	const node: INode = {
-		id: 'lago-node-1',
-		name: nodeName,
-		type: 'n8n-nodes-lago.lagoEvents',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: { resource: 'event', ...options.parameters },
-		credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
-		...(options.continueOnFail ? { onError: options.continueOnFail === 'errorOutput' ? ('continueErrorOutput' as const) : ('continueRegularOutput' as const) } : {}),
-		...(options.retryOnFail ? { retryOnFail: true, ...options.retryOnFail } : {}),
-	};
-	const workflow = new Workflow({
-		id: 'wf-test',
-		name: 'test',
-		nodes: [node],
-		connections: {},
-		active: false,
-		nodeTypes,
-		settings: { executionOrder: 'v1' },
-	});
-	const credentials = options.credentials ?? { region: 'custom', baseUrl: options.baseUrl ?? 'http://127.0.0.1:9', apiKey: API_KEY };
-	const executionId = options.executionId ?? 'exec-1001';
+function makeWorkflow(node: INode): Workflow {
+	return new Workflow({ id: 'wf-test', name: 'test', nodes: [node], connections: {}, active: false, nodeTypes, settings: { executionOrder: 'v1' } });
+}
+
+function makeAdditionalData(node: INode, credentials: ICredentialDataDecryptedObject, executionId: string): IWorkflowExecuteAdditionalData {
 	const hooks = new ExecutionLifecycleHooks('manual', executionId, {
 		id: 'wf-test',
 		name: 'test',
@@ -142,7 +123,7 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		createdAt: new Date(),
 		updatedAt: new Date(),
 	} as never);
-	const additionalData = {
+	return {
 		credentialsHelper: new TestCredentialsHelper(credentials),
 		hooks,
 		executionId,
@@ -164,6 +145,39 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 			throw new Error('not used');
 		},
 	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
+/** The context n8n gives a node's listSearch/loadOptions methods in the editor. */
+export function loadOptionsContext(credentials: ICredentialDataDecryptedObject, parameters: INodeParameters = {}): LoadOptionsContext {
+	const node: INode = {
+		id: 'lago-node-1',
+		name: NODE_NAME,
+		type: 'n8n-nodes-lago.lagoEvents',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: { resource: 'event', operation: 'create', ...parameters },
+		credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
+	};
+	return new LoadOptionsContext(makeWorkflow(node), node, makeAdditionalData(node, credentials, 'load-options'), 'code');
+}
+
+export async function runNode(options: RunOptions): Promise<RunResult> {
+	const nodeName = options.nodeName ?? NODE_NAME;
+	const node: INode = {
+		id: 'lago-node-1',
+		name: nodeName,
+		type: 'n8n-nodes-lago.lagoEvents',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: { resource: 'event', ...options.parameters },
+		credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
+		...(options.continueOnFail ? { onError: options.continueOnFail === 'errorOutput' ? ('continueErrorOutput' as const) : ('continueRegularOutput' as const) } : {}),
+		...(options.retryOnFail ? { retryOnFail: true, ...options.retryOnFail } : {}),
+	};
+	const workflow = makeWorkflow(node);
+	const credentials = options.credentials ?? { region: 'custom', baseUrl: options.baseUrl ?? 'http://127.0.0.1:9', apiKey: API_KEY };
+	const executionId = options.executionId ?? 'exec-1001';
+	const additionalData = makeAdditionalData(node, credentials, executionId);
 
 	const items = (options.items ?? [{}]).map((json) => ({ json }));
 	const runIndex = options.runIndex ?? 0;

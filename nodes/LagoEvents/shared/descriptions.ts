@@ -24,12 +24,32 @@ export function metricCodeField(operations: Operation[]): INodeProperties {
 	return {
 		displayName: 'Billable Metric Code',
 		name: 'code',
-		type: 'string',
+		type: 'resourceLocator',
 		required: true,
-		default: '',
-		placeholder: 'e.g. api_calls',
-		description: 'The code of the billable metric in Lago (Billable metrics > Code)',
-		hint: 'Lago accepts an event whose code matches no billable metric, but never bills it. Copy the code exactly.',
+		default: { mode: 'list', value: '' },
+		description: 'The billable metric the usage counts towards. The node sends its code.',
+		hint: 'Lago accepts an event whose code matches no billable metric, but never bills it. Pick the metric from the list, or copy its code exactly.',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a billable metric...',
+				typeOptions: { searchListMethod: 'searchBillableMetrics', searchable: true },
+			},
+			{
+				displayName: 'By Code',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. api_calls',
+				validation: [
+					{
+						type: 'regex',
+						properties: { regex: '^\\S+$', errorMessage: 'A billable metric code has no spaces' },
+					},
+				],
+			},
+		],
 		displayOptions: showFor(operations),
 	};
 }

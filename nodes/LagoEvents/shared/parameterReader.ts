@@ -36,6 +36,8 @@ export function readScalarAtPath(json: unknown, path: Array<string | number>): s
 	return typeof current === 'string' || typeof current === 'number' || typeof current === 'boolean' ? current : undefined;
 }
 
+const isResourceLocator = (raw: unknown): boolean => typeof raw === 'object' && raw !== null && (raw as IDataObject).__rl === true;
+
 export function containsExpression(raw: unknown): boolean {
 	if (typeof raw === 'string') return raw.startsWith('=');
 	if (Array.isArray(raw)) return raw.some(containsExpression);
@@ -74,16 +76,19 @@ export class ParameterReader {
 
 	get(name: string, itemIndex: number, fallback?: unknown): unknown {
 		const raw = this.raw(name);
+		// A resource locator ({ __rl, mode, value }) resolves to its value, e.g. the picked metric's code.
+		const locator = isResourceLocator(raw);
+		const read = () => this.ctx.getNodeParameter(name, itemIndex, fallback, { extractValue: locator });
 		if (!containsExpression(raw)) {
-			if (!this.constants.has(name)) this.constants.set(name, this.ctx.getNodeParameter(name, itemIndex, fallback));
+			if (!this.constants.has(name)) this.constants.set(name, read());
 			return this.constants.get(name);
 		}
-		if (!this.paths.has(name)) this.paths.set(name, parseSimpleJsonPath(raw));
+		if (!this.paths.has(name)) this.paths.set(name, parseSimpleJsonPath(locator ? (raw as IDataObject).value : raw));
 		const path = this.paths.get(name);
 		if (path) {
 			const value = readScalarAtPath(this.items[itemIndex]?.json, path);
 			if (value !== undefined) return value;
 		}
-		return this.ctx.getNodeParameter(name, itemIndex, fallback);
+		return read();
 	}
 }
