@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 'use strict';
 // One-command demo: a real n8n 1.x editor with n8n-nodes-lago installed as a community package, a ready Lago
-// credential pointing at a local Lago sandbox, and an example workflow using all four operations.
+// credential pointing at a local Lago sandbox, the demo workflow (all four operations, e2e/workflows/demo.json)
+// and the README's examples/*.json.
 //
 //   npm run demo                  (= npm run build && node scripts/demo.js)
-//   node scripts/demo.js --check  run the demo workflow through n8n's REST API, verify it, exit 0/1
+//   node scripts/demo.js --check  run every workflow through n8n's REST API, verify them, exit 0/1
 //
 // Options: --check  --keep (keep the n8n user folder)  --port N (n8n)  --sandbox-port N
-//          --workflow FILE (another workflow using the Lago Events node; its Lago credential is pointed at the sandbox)
+//          --workflow FILE (use FILE instead of the demo workflow; its Lago credentials are pointed at the sandbox)
 
 const fs = require('fs');
 const path = require('path');
@@ -39,24 +40,41 @@ function parseArgs(argv) {
 		else if (a === '--sandbox-port') opts.sandboxPort = Number(value());
 		else if (a === '--workflow') opts.workflow = path.resolve(value());
 		else if (a === '--help' || a === '-h') {
-			console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 11).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+			console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 12).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
 			process.exit(0);
 		} else throw new Error(`Unknown option ${a} (try --help)`);
 	}
 	return opts;
 }
 
-/** The demo workflow with every Lago Events node using the sandbox credential. */
-function loadWorkflow(file) {
+/** A workflow with every Lago Events node pointed at the sandbox credential. */
+function loadWorkflow(file, fallbackId) {
 	const wf = JSON.parse(fs.readFileSync(file, 'utf8'));
-	if (!wf.id) wf.id = 'lagoDemoWorkflow';
+	if (!wf.id || String(wf.id).length > 16) wf.id = fallbackId;
 	wf.active = false;
-	const lagoNodes = wf.nodes.filter((n) => n.type === LAGO_TYPE);
+	const lagoNodes = (wf.nodes || []).filter((n) => n.type === LAGO_TYPE);
 	if (!lagoNodes.length) throw new Error(`${file} has no ${LAGO_TYPE} node`);
 	for (const n of lagoNodes) n.credentials = { lagoApi: { ...CREDENTIAL } };
 	const trigger = wf.nodes.find((n) => n.type === 'n8n-nodes-base.manualTrigger');
-	if (!trigger) throw new Error(`${file} needs a Manual Trigger to be run by --check`);
-	return { wf, trigger, lagoNodes };
+	return { wf, trigger, lagoNodes, file: path.relative(REPO_ROOT, file) };
+}
+
+/** The demo workflow first, then the README's examples/*.json (if any), so the editor shows them all. */
+function loadWorkflows(mainFile) {
+	const list = [loadWorkflow(mainFile, 'lagoDemoWorkflow')];
+	if (!list[0].trigger) throw new Error(`${mainFile} needs a Manual Trigger`);
+	const examplesDir = path.join(REPO_ROOT, 'examples');
+	if (fs.existsSync(examplesDir)) {
+		const files = fs.readdirSync(examplesDir).filter((f) => f.endsWith('.json')).sort();
+		files.forEach((f, i) => {
+			try {
+				list.push(loadWorkflow(path.join(examplesDir, f), `lagoExample${String(i + 1).padStart(4, '0')}`));
+			} catch (e) {
+				log(`skipping examples/${f}: ${e.message}`);
+			}
+		});
+	}
+	return list;
 }
 
 function summarise(result, lagoNodes) {
@@ -80,7 +98,7 @@ async function main() {
 	const opts = parseArgs(process.argv.slice(2));
 	const t0 = Date.now();
 	assertBuilt();
-	const { wf, trigger, lagoNodes } = loadWorkflow(opts.workflow);
+	const workflows = loadWorkflows(opts.workflow);
 
 	const cleanup = [];
 	let stopping = false;
@@ -114,7 +132,7 @@ async function main() {
 		const n8n = await N8nInstance.create(FLAVOUR, { tarball, baseDir: CACHE_DIR, prefix: 'demo-', keep: opts.keep });
 		cleanup.push(() => n8n.dispose());
 		await n8n.importCredentials([{ ...CREDENTIAL, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: SANDBOX_KEY } }]);
-		await n8n.importWorkflow(wf);
+		await n8n.importWorkflows(workflows.map((w) => w.wf));
 
 		const { url } = await n8n.start({ port: opts.port });
 		n8n.daemon.exited.then(({ code, signal }) => {
@@ -125,21 +143,28 @@ async function main() {
 		const rest = new N8nRest(url);
 		const how = await rest.setupOwnerOrLogin(OWNER);
 		log(`n8n owner: ${how}`);
-		const workflowUrl = `${url}/workflow/${wf.id}`;
 
 		if (opts.check) {
-			const t1 = Date.now();
-			const stored = await rest.getWorkflow(wf.id);
-			const executionId = await rest.runWorkflow(stored, trigger.name);
-			const result = await rest.waitForExecution(executionId, { flattedFrom: n8n.flavour.dir });
-			const { ok, text } = summarise(result, lagoNodes);
-			console.log(`\nDemo workflow "${wf.name}" — execution ${executionId}: ${result.status} in ${fmtSecs(Date.now() - t1)}`);
-			if (result.error) console.log(`  error: ${result.error.message}`);
-			console.log(text);
+			let allOk = true;
+			for (const { wf, trigger, lagoNodes, file } of workflows) {
+				if (!trigger) {
+					log(`${file}: no Manual Trigger, not run`);
+					continue;
+				}
+				const t1 = Date.now();
+				const stored = await rest.getWorkflow(wf.id);
+				const executionId = await rest.runWorkflow(stored, trigger.name);
+				const result = await rest.waitForExecution(executionId, { flattedFrom: n8n.flavour.dir });
+				const { ok, text } = summarise(result, lagoNodes);
+				allOk = allOk && ok;
+				console.log(`\n${ok ? '✓' : '✗'} "${wf.name}" (${file}) — execution ${executionId}: ${result.status} in ${fmtSecs(Date.now() - t1)}`);
+				if (result.error) console.log(`  error: ${result.error.message}`);
+				console.log(text);
+			}
 			const st = sb.stats();
-			console.log(`  Lago sandbox: ${st.requests} request(s) ${JSON.stringify(st.byStatus)}, ${st.storedEvents} event(s) stored`);
-			console.log(`\n${ok ? 'DEMO CHECK PASSED' : 'DEMO CHECK FAILED'} (total ${fmtSecs(Date.now() - t0)})`);
-			await stopAll(ok ? 0 : 1);
+			console.log(`\nLago sandbox: ${st.requests} request(s) ${JSON.stringify(st.byStatus)}, ${st.storedEvents} event(s) stored`);
+			console.log(`\n${allOk ? 'DEMO CHECK PASSED' : 'DEMO CHECK FAILED'} (total ${fmtSecs(Date.now() - t0)})`);
+			await stopAll(allOk ? 0 : 1);
 			return;
 		}
 
@@ -148,7 +173,7 @@ async function main() {
   n8n ${n8n.flavour.version} with n8n-nodes-lago ${n8n.packageVersion} is running (ready in ${fmtSecs(Date.now() - t0)})
 
   Editor:         ${url}/
-  Demo workflow:  ${workflowUrl}
+${workflows.map((w, i) => `  ${i === 0 ? 'Demo workflow:' : 'Example:      '}  ${url}/workflow/${w.wf.id}   (${w.wf.name})`).join('\n')}
   Log in with:    ${OWNER.email}  /  ${OWNER.password}
 
   Credential "${CREDENTIAL.name}" points at the local Lago sandbox
@@ -159,7 +184,7 @@ async function main() {
   Press Ctrl-C to stop (the demo's n8n data is ${opts.keep ? `kept in ${n8n.folder}` : 'deleted'}).
 ────────────────────────────────────────────────────────────────────
 `);
-		await new Promise(() => {}); // until a signal arrives
+		setInterval(() => {}, 1 << 30); // stay up until a signal arrives
 	} catch (e) {
 		console.error(`\ndemo failed: ${e.message}`);
 		await stopAll(1);

@@ -1,5 +1,5 @@
-import { NodeConnectionTypes } from 'n8n-workflow';
-import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { searchBillableMetrics } from './listSearch/searchBillableMetrics';
 import { eventDescription, eventOperations } from './resources/event';
@@ -42,4 +42,17 @@ export class LagoEvents implements INodeType {
 
 	// Every operation runs through the shared transport: retries, rate limits and batching need code, not routing.
 	customOperations = { event: eventOperations };
+
+	/**
+	 * The same operations for callers that invoke `execute` directly instead of looking up customOperations: n8n runs
+	 * a node used as an AI tool this way. Without it n8n would give this node a routing-only execute that ignores
+	 * customOperations.
+	 */
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const operation = this.getNodeParameter('operation', 0) as string;
+		if (!Object.prototype.hasOwnProperty.call(eventOperations, operation)) {
+			throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}"`);
+		}
+		return await eventOperations[operation as keyof typeof eventOperations].call(this);
+	}
 }

@@ -1,4 +1,4 @@
-import { ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, LoadOptionsContext, SupplyDataContext, WorkflowExecute } from 'n8n-core';
 import { ICredentialsHelper, Workflow } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
@@ -211,4 +211,34 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		error: (run.data.resultData.error ?? last?.error) as RunResult['error'],
 		taskData,
 	};
+}
+
+/**
+ * The node as an AI agent sees it: n8n-core's own createNodeAsTool (tool name, description and the schema built from
+ * $fromAI() placeholders) and makeHandleToolInvocation (how an agent's tool call runs the node), as in n8n.
+ */
+export function asAiTool(parameters: INodeParameters, credentials: ICredentialDataDecryptedObject, nodeName = 'Send usage to Lago') {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { createNodeAsTool } = require('n8n-core/dist/execution-engine/node-execution-context/utils/create-node-as-tool');
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { makeHandleToolInvocation } = require('n8n-core/dist/execution-engine/node-execution-context/utils/get-input-connection-data');
+	const node: INode = {
+		id: 'lago-tool-1',
+		name: nodeName,
+		type: 'n8n-nodes-lago.lagoEvents',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: { resource: 'event', ...parameters },
+		credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
+	};
+	const agent: INode = { id: 'agent-1', name: 'AI Agent', type: 'test.agent', typeVersion: 1, position: [0, 0], parameters: {} };
+	const workflow = makeWorkflow(node);
+	const additionalData = makeAdditionalData(node, credentials, 'exec-tool-1');
+	const runExecutionData = { startData: {}, resultData: { runData: {} }, executionData: { contextData: {}, nodeExecutionStack: [], metadata: {}, waitingExecution: {}, waitingExecutionSource: {} } } as unknown as IRunExecutionData;
+	const executeData: IExecuteData = { node: agent, data: { main: [[{ json: {} }]] }, source: null };
+	const contextFactory = (runIndex: number) =>
+		new SupplyDataContext(workflow, node, additionalData, 'manual', runExecutionData, runIndex, [{ json: {} }], {}, 'ai_tool', executeData, [], undefined, agent);
+	const handleToolInvocation = makeHandleToolInvocation(contextFactory, node, lagoEvents, runExecutionData);
+	const { response } = createNodeAsTool({ node, nodeType: lagoEvents, handleToolInvocation });
+	return { tool: response as { name: string; description: string; schema: any; invoke: (args: object) => Promise<string> }, runExecutionData, node };
 }
