@@ -311,6 +311,7 @@ describe.each([
 			expect({ tx, method: req && req.method, path: req && req.path, status: req && req.status }).toEqual({ tx, method: 'POST', path: '/api/v1/events', status: 200 });
 			const node = workflows.lagoE2eUrls0001.nodes.find((n) => n.parameters.transactionId === tx);
 			expect(res.items(node.name)).toEqual([stored.get(tx)]);
+			expect(stored.get(tx).code).toBe('api_calls');
 		}
 	}, 120_000);
 

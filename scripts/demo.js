@@ -8,6 +8,7 @@
 //   node scripts/demo.js --check  run every workflow through n8n's REST API, verify them, exit 0/1
 //
 // Options: --check  --keep (keep the n8n user folder)  --port N (n8n)  --sandbox-port N
+//          --n8n2 (n8n 2.41.1 on Node 24 instead of 1.x; installed into .e2e-cache on first use)
 //          --workflow FILE (use FILE instead of the demo workflow; its Lago credentials are pointed at the sandbox)
 
 const fs = require('fs');
@@ -19,14 +20,13 @@ const { assertBuilt, currentTarball } = require('../e2e/lib/pack');
 const { log, fmtSecs } = require('../e2e/lib/proc');
 const { N8nRest } = require('./lib/n8n-rest');
 
-const FLAVOUR = 'n8n1';
 const OWNER = { email: 'demo@example.com', password: 'Lago-Demo-2026', firstName: 'Demo', lastName: 'Owner' };
 const SANDBOX_KEY = 'lago-demo-key';
 const CREDENTIAL = { id: 'lagoDemoCred0001', name: 'Lago sandbox (demo)' };
 const LAGO_TYPE = 'n8n-nodes-lago.lagoEvents';
 
 function parseArgs(argv) {
-	const opts = { check: false, keep: false, port: undefined, sandboxPort: 0, workflow: path.join(REPO_ROOT, 'e2e', 'workflows', 'demo.json') };
+	const opts = { flavour: 'n8n1', check: false, keep: false, port: undefined, sandboxPort: 0, workflow: path.join(REPO_ROOT, 'e2e', 'workflows', 'demo.json') };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		const value = () => {
@@ -36,11 +36,12 @@ function parseArgs(argv) {
 		};
 		if (a === '--check') opts.check = true;
 		else if (a === '--keep') opts.keep = true;
+		else if (a === '--n8n2') opts.flavour = 'n8n2';
 		else if (a === '--port') opts.port = Number(value());
 		else if (a === '--sandbox-port') opts.sandboxPort = Number(value());
 		else if (a === '--workflow') opts.workflow = path.resolve(value());
 		else if (a === '--help' || a === '-h') {
-			console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 12).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+			console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 13).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
 			process.exit(0);
 		} else throw new Error(`Unknown option ${a} (try --help)`);
 	}
@@ -122,19 +123,23 @@ async function main() {
 	}
 
 	try {
-		await ensureN8n(FLAVOUR);
+		await ensureN8n(opts.flavour);
 		const tarball = await currentTarball();
 
 		const sb = await startSandbox({ port: opts.sandboxPort, apiKey: SANDBOX_KEY });
 		cleanup.push(() => sb.stop());
 		log(`Lago sandbox on ${sb.apiUrl}`);
 
-		const n8n = await N8nInstance.create(FLAVOUR, { tarball, baseDir: CACHE_DIR, prefix: 'demo-', keep: opts.keep });
+		const n8n = await N8nInstance.create(opts.flavour, { tarball, baseDir: CACHE_DIR, prefix: 'demo-', keep: opts.keep });
 		cleanup.push(() => n8n.dispose());
 		await n8n.importCredentials([{ ...CREDENTIAL, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: SANDBOX_KEY } }]);
 		await n8n.importWorkflows(workflows.map((w) => w.wf));
 
-		const { url } = await n8n.start({ port: opts.port });
+		// n8n 1.123 on Node 20 runs with isolated-vm 5 (see e2e/lib/install.js); under its default "vm" expression
+		// engine, node references such as {{ $('Node').item.json.x }} evaluate to nothing (built-in nodes too), which
+		// breaks examples/estimate-before-charging.json. The legacy engine evaluates them as every earlier n8n did.
+		const extraEnv = opts.flavour === 'n8n1' ? { N8N_EXPRESSION_ENGINE: 'legacy' } : {};
+		const { url } = await n8n.start({ port: opts.port, extraEnv });
 		n8n.daemon.exited.then(({ code, signal }) => {
 			if (stopping) return;
 			log(`n8n exited unexpectedly (${signal || code}); log: ${n8n.logFile}`);
@@ -146,6 +151,26 @@ async function main() {
 
 		if (opts.check) {
 			let allOk = true;
+			// What the editor does before a user runs anything: test the credential, fill the metric picker.
+			const credData = { region: 'custom', baseUrl: sb.url, apiKey: SANDBOX_KEY };
+			const good = await rest.testCredential({ ...CREDENTIAL, type: 'lagoApi', data: credData });
+			const bad = await rest.testCredential({ ...CREDENTIAL, type: 'lagoApi', data: { ...credData, apiKey: 'not-the-key' } });
+			// The wrong key must fail. (n8n 1.123 shows its own generic 401 text here, not the credential's rule message.)
+			const credOk = good.status === 'OK' && bad.status === 'Error';
+			allOk = allOk && credOk;
+			console.log(`\n${credOk ? '✓' : '✗'} credential test: "${good.status}${good.message ? ': ' + good.message : ''}"; with a wrong key: "${bad.status}: ${bad.message}"`);
+			const lagoNode = workflows[0].lagoNodes[0];
+			const list = await rest.searchList({
+				nodeType: LAGO_TYPE,
+				version: lagoNode.typeVersion,
+				methodName: 'searchBillableMetrics',
+				parameters: lagoNode.parameters,
+				credentials: { lagoApi: { ...CREDENTIAL } },
+			});
+			const codes = ((list && list.results) || []).map((r) => r.value);
+			const listOk = codes.includes('storage_gb') && codes.includes('api_calls');
+			allOk = allOk && listOk;
+			console.log(`${listOk ? '✓' : '✗'} metric picker (From List): ${codes.length} metric(s): ${codes.slice(0, 6).join(', ')}${codes.length > 6 ? ', …' : ''}`);
 			for (const { wf, trigger, lagoNodes, file } of workflows) {
 				if (!trigger) {
 					log(`${file}: no Manual Trigger, not run`);

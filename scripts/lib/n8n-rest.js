@@ -62,6 +62,25 @@ class N8nRest {
 		return data.executionId;
 	}
 
+	/** The credential dialog's "Test" (the credential's `test` request, run by n8n). Returns { status, message }. */
+	async testCredential(credential) {
+		const { json } = await this.request('POST', '/rest/credentials/test', { credentials: credential });
+		return json.data;
+	}
+
+	/** A resource locator's "From List" search, as the node's parameter panel runs it. Returns { results, paginationToken }. */
+	async searchList({ nodeType, version, methodName, parameters, credentials, filter, path: paramPath = 'parameters.code' }) {
+		const { json } = await this.request('POST', '/rest/dynamic-node-parameters/resource-locator-results', {
+			path: paramPath,
+			nodeTypeAndVersion: { name: nodeType, version },
+			methodName,
+			currentNodeParameters: parameters,
+			credentials,
+			...(filter ? { filter } : {}),
+		});
+		return json.data;
+	}
+
 	/** Polls until the execution has finished; returns { status, runData, error, raw }. */
 	async waitForExecution(executionId, { timeoutMs = 120_000, flattedFrom } = {}) {
 		const started = Date.now();

@@ -1,4 +1,4 @@
-import { NodeOperationError, sleepWithAbort } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 import type {
 	NodeApiError,
 	IDataObject,
@@ -243,7 +243,11 @@ export async function sendToLago(
 			this.logger?.warn?.(`Request to Lago failed with ${code} (${request.method} ${request.path}); retry ${attempt} of ${policy.maxAttempts - 1} in ${delay} ms`);
 			waitMs = delay;
 		}
-		await sleepWithAbort(waitMs, signal);
+		// n8n-workflow 2.x has no sleepWithAbort, so a cancelled execution is noticed between attempts instead.
+		await sleep(waitMs ?? 0);
+		if (signal?.aborted) {
+			throw new NodeOperationError(this.getNode(), `The execution was cancelled while waiting to retry ${request.method} ${request.path}${itemSuffix(itemIndex)}`, { itemIndex });
+		}
 	}
 }
 
