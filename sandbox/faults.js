@@ -6,7 +6,7 @@
  * give the same faults, whatever the timing.
  *
  * @typedef {{ seed?: number, rate429?: number, resetSeconds?: number, rate503?: number,
- *   rateReset?: number, firstAttemptsFail?: number }} FaultOptions
+ *   rateReset?: number, firstAttemptsFail?: number, failRequests?: number[] }} FaultOptions
  * @typedef {'429' | '503' | 'reset'} Fault
  */
 
@@ -41,6 +41,7 @@ function normalize(options) {
 		rate503: rate(options.rate503),
 		rateReset: rate(options.rateReset),
 		firstAttemptsFail: Math.max(0, Math.floor(Number(options.firstAttemptsFail) || 0)),
+		failRequests: Array.isArray(options.failRequests) ? options.failRequests.map(Number).filter(Number.isInteger) : [],
 	};
 }
 
@@ -80,6 +81,8 @@ class FaultInjector {
 		if (!o) return undefined;
 		this.eventRequests += 1;
 		if (this.eventRequests <= o.firstAttemptsFail) return '503';
+		// Chosen requests fail too (e.g. the 2nd batch of a run), again without a draw.
+		if (o.failRequests.includes(this.eventRequests)) return '503';
 		const r = this.random();
 		if (r < o.rate429) return '429';
 		if (r < o.rate429 + o.rate503) return '503';

@@ -13,6 +13,8 @@ export interface FaultOptions {
 	rateReset?: number;
 	/** The first N events requests get a 503 (does not consume PRNG draws). */
 	firstAttemptsFail?: number;
+	/** These events requests (1-based, counted like firstAttemptsFail) get a 503 (no PRNG draw). */
+	failRequests?: number[];
 }
 
 export interface SandboxOptions {

@@ -92,6 +92,7 @@ function summarise(result, lagoNodes) {
 		for (const item of items.slice(0, 3)) lines.push(`      ${JSON.stringify(item.json).slice(0, 160)}`);
 		if (items.length > 3) lines.push(`      … ${items.length - 3} more`);
 	}
+	if (!ok) lines.push(`  (nodes that ran: ${Object.keys(result.runData).join(', ') || 'none'})`);
 	return { ok, text: lines.join('\n') };
 }
 

@@ -220,7 +220,15 @@ class N8nInstance {
 
 	/** `n8n execute --id <id> --rawOutput`; resolves with an ExecutionResult even when the run fails. */
 	async execute(workflowId, { timeoutMs = 180_000 } = {}) {
-		const r = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], { timeoutMs });
+		const stdoutFile = path.join(this.folder, `execute-${workflowId}-${Date.now()}.json`);
+		const r = await run(this.flavour.node, [this.flavour.bin, 'execute', `--id=${workflowId}`, '--rawOutput'], {
+			cwd: this.folder,
+			env: this.env(),
+			timeoutMs,
+			logFile: this.logFile,
+			stdoutFile,
+		});
+		fs.rmSync(stdoutFile, { force: true });
 		const res = new ExecutionResult({ exitCode: r.code, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr, ms: r.ms, workflowId, flavour: this.flavour.label });
 		log(`${this.flavour.label}: execute ${workflowId} → exit ${r.code}${r.timedOut ? ' (TIMEOUT)' : ''} in ${fmtSecs(r.ms)}`);
 		return res;

@@ -44,16 +44,20 @@ function fmtSecs(ms) {
  * Run a command to completion.
  * @returns {Promise<{code:number|null, signal:string|null, stdout:string, stderr:string, timedOut:boolean, ms:number}>}
  * options: cwd, env, timeoutMs (required, bounded), logFile (append all output), heartbeat ({everyMs, label}),
- *          input (string written to stdin), maxBuffer (bytes kept per stream, default 64 MiB)
+ *          input (string written to stdin), maxBuffer (bytes kept per stream, default 64 MiB),
+ *          stdoutFile (send stdout to this file instead of a pipe: n8n calls process.exit() right after printing,
+ *          which truncates a large output written to a pipe, but never one written to a file)
  */
 function run(cmd, args, options = {}) {
-	const { cwd, env = process.env, timeoutMs = 60_000, logFile, heartbeat, input, maxBuffer = 64 * 1024 * 1024 } = options;
+	const { cwd, env = process.env, timeoutMs = 60_000, logFile, heartbeat, input, maxBuffer = 64 * 1024 * 1024, stdoutFile } = options;
 	installExitHook();
 	return new Promise((resolve, reject) => {
 		const started = Date.now();
 		let child;
 		try {
-			child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+			const stdout = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'pipe';
+			child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['pipe', stdout, 'pipe'] });
+			if (stdoutFile) fs.closeSync(stdout);
 		} catch (err) {
 			reject(err);
 			return;
@@ -77,7 +81,7 @@ function run(cmd, args, options = {}) {
 				else errLen += buf.length;
 			}
 		};
-		child.stdout.on('data', collect(out, 'out'));
+		if (child.stdout) child.stdout.on('data', collect(out, 'out'));
 		child.stderr.on('data', collect(err, 'err'));
 		child.stdin.on('error', () => {});
 		if (input !== undefined) child.stdin.end(input);
@@ -116,7 +120,7 @@ function run(cmd, args, options = {}) {
 			const result = {
 				code,
 				signal,
-				stdout: Buffer.concat(out).toString(),
+				stdout: stdoutFile ? fs.readFileSync(stdoutFile, 'utf8') : Buffer.concat(out).toString(),
 				stderr: Buffer.concat(err).toString(),
 				timedOut,
 				ms: Date.now() - started,

@@ -90,6 +90,7 @@ class N8nRest {
 			if (ex && ex.status && !['new', 'running', 'waiting'].includes(ex.status)) {
 				const data = typeof ex.data === 'string' ? parseFlatted(ex.data, flattedFrom) : ex.data;
 				const resultData = (data && data.resultData) || {};
+				if (process.env.DEBUG_N8N_REST) console.error('poll', JSON.stringify({ status: ex.status, finished: ex.finished, startedAt: ex.startedAt, stoppedAt: ex.stoppedAt, keys: Object.keys(resultData.runData || {}), dataLen: String(ex.data).length }), Object.keys(resultData.runData || {}).length ? '' : JSON.stringify(data).slice(0, 1500));
 				return { status: ex.status, runData: resultData.runData || {}, error: resultData.error, raw: ex };
 			}
 			if (Date.now() - started > timeoutMs) throw new Error(`execution ${executionId} still ${ex ? ex.status : 'unknown'} after ${timeoutMs / 1000} s`);

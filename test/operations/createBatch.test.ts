@@ -237,3 +237,18 @@ describe('Send Batch: retries', () => {
 		expect(sandbox.stats().storedEvents).toBe(500);
 	});
 });
+
+describe("Send Batch under n8n's Retry On Fail", () => {
+	test('a run that failed at batch 2 is re-run with the same derived ids: batch 1 is recognised, nothing is stored twice', async () => {
+		sandbox.setFaults({ failRequests: [2] });
+		const result = await sendBatch(makeItems(250), { transactionId: '', options: { maxAttempts: 1 } }, { retryOnFail: { maxTries: 2, waitBetweenTries: 0 } });
+		expect(result.error).toBeUndefined();
+		const requests = batchRequests();
+		expect(requests.map((r) => r.status)).toEqual([200, 503, 422, 200, 200]);
+		expect(sentIds(requests[2])).toEqual(sentIds(requests[0]));
+		expect(result.json.filter((j) => j.already_ingested)).toHaveLength(100);
+		expect(result.json.filter((j) => j.lago_id)).toHaveLength(150);
+		expect(sandbox.stats().storedEvents).toBe(250);
+		expect(sandbox.stats().distinctTransactionIds).toBe(250);
+	});
+});
