@@ -1,5 +1,12 @@
 import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
 
+/**
+ * The API URL for the chosen region, as an n8n expression (the credential test can only use expressions). The node's
+ * transport normalises the same way in resolveBaseUrl(); a test checks that both agree on every accepted form.
+ */
+export const LAGO_API_URL_EXPRESSION =
+	'={{ $credentials.region === "custom" ? String($credentials.baseUrl || "").trim().replace(/\\/+$/, "").replace(/\\/api\\/v1$/i, "") + "/api/v1" : ($credentials.region === "eu" ? "https://api.eu.getlago.com/api/v1" : "https://api.getlago.com/api/v1") }}';
+
 export class LagoApi implements ICredentialType {
 	name = 'lagoApi';
 
@@ -50,8 +57,7 @@ export class LagoApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL:
-				'={{ $credentials.region === "custom" ? String($credentials.baseUrl || "").trim().replace(/\\/+$/, "").replace(/\\/api\\/v1$/i, "") + "/api/v1" : ($credentials.region === "eu" ? "https://api.eu.getlago.com/api/v1" : "https://api.getlago.com/api/v1") }}',
+			baseURL: LAGO_API_URL_EXPRESSION,
 			url: '/billable_metrics',
 			qs: { page: 1, per_page: 1 },
 		},

@@ -20,11 +20,6 @@ export class LagoEvents implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'lagoApi', required: true }],
-		requestDefaults: {
-			baseURL:
-				'={{ $credentials.region === "custom" ? String($credentials.baseUrl || "").trim().replace(/\\/+$/, "").replace(/\\/api\\/v1$/i, "") + "/api/v1" : ($credentials.region === "eu" ? "https://api.eu.getlago.com/api/v1" : "https://api.getlago.com/api/v1") }}',
-			headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-		},
 		properties: [
 			{
 				displayName: 'Resource',

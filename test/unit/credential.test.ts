@@ -1,0 +1,34 @@
+import { Workflow } from 'n8n-workflow';
+import type { INode, INodeTypes } from 'n8n-workflow';
+
+import { LAGO_API_URL_EXPRESSION, LagoApi } from '../../credentials/LagoApi.credentials';
+import { resolveBaseUrl } from '../../nodes/LagoEvents/shared/transport';
+
+/** The credential test (an n8n expression) and the node's transport must reach the same URL for every accepted form. */
+
+const node: INode = { id: '1', name: 'Lago Events', type: 'n8n-nodes-lago.lagoEvents', typeVersion: 1, position: [0, 0], parameters: {} };
+const nodeTypes = { getByName: () => ({ description: { properties: [] } }), getByNameAndVersion: () => ({ description: { properties: [] } }), getKnownTypes: () => ({}) } as unknown as INodeTypes;
+const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
+
+const evaluate = (credentials: Record<string, string>) =>
+	workflow.expression.getParameterValue(LAGO_API_URL_EXPRESSION, null, 0, 0, node.name, [], 'manual', { $credentials: credentials } as never);
+
+test.each([
+	[{ region: 'us' }],
+	[{ region: 'eu' }],
+	[{ region: 'custom', baseUrl: 'https://lago.example.com' }],
+	[{ region: 'custom', baseUrl: 'https://lago.example.com/' }],
+	[{ region: 'custom', baseUrl: 'https://lago.example.com/api/v1' }],
+	[{ region: 'custom', baseUrl: 'https://lago.example.com/api/v1/' }],
+	[{ region: 'custom', baseUrl: ' http://10.0.0.5:3000/api/V1 ' }],
+	[{ region: 'custom', baseUrl: 'https://example.com/lago//' }],
+])('credential test and node agree on %j', (credentials) => {
+	expect(evaluate(credentials)).toBe(resolveBaseUrl(credentials));
+});
+
+test('the credential test calls an authenticated, cheap Lago route', () => {
+	const { test: credentialTest, authenticate } = new LagoApi();
+	expect(credentialTest.request).toMatchObject({ url: '/billable_metrics', qs: { page: 1, per_page: 1 } });
+	expect(credentialTest.rules?.map((r) => (r.properties as { value: number }).value)).toEqual([401, 404]);
+	expect(authenticate.properties.headers).toEqual({ Authorization: '=Bearer {{$credentials.apiKey}}' });
+});
