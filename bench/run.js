@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * npm run bench [-- --n8n2] [-- --items N]
+ *
+ * Sends the same N generated events (default 10,000) into the Lago sandbox five ways, in one run, and reports
+ * wall time minus the baseline, requests, events per second and peak RSS:
+ *   (a) baseline: a Code node that only generates the items (n8n start-up, item generation, output printing)
+ *   (b) the HTTP Request node, one POST /events per item, as users build it today
+ *   (c) Lago Events Send, one request per item
+ *   (d) Lago Events Send Batch
+ *   (e) a plain Node script with lago-javascript-client, sequential batches of 100 (the floor; no n8n)
+ * then the node's own CPU per item and memory growth in-process on 100,000 items (bench/inprocess.js).
+ * Writes bench/results/<flavour>.json and bench/results/<flavour>.svg.
+ */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const { startSandbox } = require('../sandbox');
+const { N8nInstance } = require('../e2e/lib/n8n');
+const { currentTarball } = require('../e2e/lib/pack');
+const { FLAVOURS, ensureN8n } = require('../e2e/lib/install');
+const { run } = require('../e2e/lib/proc');
+
+const args = process.argv.slice(2);
+const flavour = args.includes('--n8n2') ? 'n8n2' : 'n8n1';
+const N = args.includes('--items') ? Number(args[args.indexOf('--items') + 1]) : 10_000;
+const API_KEY = 'bench-key';
+const RESULTS = path.join(__dirname, 'results');
+const TS = 1768471200;
+
+const genItems = `return Array.from({ length: ${N} }, (_, i) => ({ json: { tx: 'bench-' + i, sub: i % 2 ? 'sub_demo_1' : 'sub_demo_2', at: ${TS} + i / 1000 } }));`;
+
+function workflow(id, name, tail) {
+	const nodes = [
+		{ id: `${id}-t`, name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+		{ id: `${id}-c`, name: 'Generate', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0], parameters: { jsCode: genItems } },
+	];
+	const connections = { Start: { main: [[{ node: 'Generate', type: 'main', index: 0 }]] } };
+	if (tail) {
+		nodes.push({ id: `${id}-s`, name: 'Send', position: [400, 0], ...tail });
+		connections.Generate = { main: [[{ node: 'Send', type: 'main', index: 0 }]] };
+	}
+	return { id, name, active: false, nodes, connections, settings: { executionOrder: 'v1' } };
+}
+
+function workflows(sandboxUrl) {
+	const lago = (operation) => ({
+		type: 'n8n-nodes-lago.lagoEvents',
+		typeVersion: 1,
+		credentials: { lagoApi: { id: 'benchLagoCred001', name: 'Lago sandbox (bench)' } },
+		parameters: {
+			resource: 'event',
+			operation,
+			externalSubscriptionId: '={{ $json.sub }}',
+			code: { __rl: true, mode: 'id', value: 'api_calls' },
+			transactionId: '={{ $json.tx }}',
+			timestamp: '={{ $json.at }}',
+			options: {},
+		},
+	});
+	const httpRequest = {
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		parameters: {
+			method: 'POST',
+			url: `${sandboxUrl}/api/v1/events`,
+			sendHeaders: true,
+			headerParameters: { parameters: [{ name: 'Authorization', value: `Bearer ${API_KEY}` }] },
+			sendBody: true,
+			specifyBody: 'json',
+			jsonBody: '={ "event": { "transaction_id": "{{ $json.tx }}", "external_subscription_id": "{{ $json.sub }}", "code": "api_calls", "timestamp": {{ $json.at }} } }',
+			options: {},
+		},
+	};
+	return {
+		a: workflow('benchBaseline01', 'bench (a) baseline', null),
+		b: workflow('benchHttpReq001', 'bench (b) HTTP Request', httpRequest),
+		c: workflow('benchLagoSend01', 'bench (c) Lago Send', lago('create')),
+		d: workflow('benchLagoBatch1', 'bench (d) Lago Send Batch', lago('createBatch')),
+	};
+}
+
+/** Runs `n8n execute` under /usr/bin/time to get the process's peak RSS. */
+async function timedExecute(n8n, id) {
+	const out = path.join(n8n.folder, `bench-${id}.out`);
+	const timeFile = path.join(n8n.folder, `bench-${id}.time`);
+	const started = Date.now();
+	const r = await run('/usr/bin/time', ['-f', '%M', '-o', timeFile, n8n.flavour.node, n8n.flavour.bin, 'execute', `--id=${id}`, '--rawOutput'], {
+		cwd: n8n.folder,
+		env: n8n.env(),
+		timeoutMs: 900_000,
+		stdoutFile: out,
+	});
+	const wallMs = Date.now() - started;
+	const peakKiB = Number(fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop());
+	fs.rmSync(out, { force: true });
+	if (r.code !== 0) throw new Error(`${id} failed (exit ${r.code}): ${r.stderr.slice(-500)}`);
+	return { wallMs, peakRssMiB: Math.round(peakKiB / 1024) };
+}
+
+async function sdkFloor(sandboxUrl) {
+	const script = path.join(__dirname, 'lib', 'sdk-floor.js');
+	const r = await run(process.execPath, [script, `${sandboxUrl}/api/v1`, API_KEY, String(N), String(TS)], { timeoutMs: 300_000 });
+	if (r.code !== 0) throw new Error(`SDK floor failed: ${r.stderr}`);
+	return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function svgChart(rows, title) {
+	const max = Math.max(...rows.map((r) => r.ingestSeconds));
+	const barH = 28;
+	const width = 720;
+	const left = 260;
+	const body = rows
+		.map((r, i) => {
+			const w = Math.max(2, ((width - left - 90) * r.ingestSeconds) / max);
+			const y = 40 + i * (barH + 10);
+			return `<text x="8" y="${y + 19}" font-size="13">${r.label}</text><rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${r.key === 'd' ? '#1478B8' : '#9AA5B1'}"/><text x="${(left + w + 6).toFixed(1)}" y="${y + 19}" font-size="13">${r.ingestSeconds.toFixed(2)} s</text>`;
+		})
+		.join('');
+	const height = 50 + rows.length * (barH + 10);
+	return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><text x="8" y="22" font-size="15" font-weight="bold">${title}</text>${body}</svg>\n`;
+}
+
+async function main() {
+	fs.mkdirSync(RESULTS, { recursive: true });
+	await ensureN8n(flavour);
+	const sb = await startSandbox({ port: 0, apiKey: API_KEY });
+	const n8n = await N8nInstance.create(flavour, { tarball: await currentTarball() });
+	try {
+		await n8n.importCredentials([{ id: 'benchLagoCred001', name: 'Lago sandbox (bench)', type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: API_KEY } }]);
+		const wfs = workflows(sb.url);
+		await n8n.importWorkflows(Object.values(wfs));
+		const results = {};
+		const labels = { a: '(a) Code node only (baseline)', b: '(b) HTTP Request node, per item', c: '(c) Lago Events Send, per item', d: '(d) Lago Events Send Batch', e: '(e) lago-javascript-client, batches of 100' };
+		for (const key of ['a', 'b', 'c', 'd']) {
+			sb.reset();
+			console.log(`running ${labels[key]} on ${N} items...`);
+			const { wallMs, peakRssMiB } = await timedExecute(n8n, wfs[key].id);
+			const stats = sb.stats();
+			if (key !== 'a' && stats.distinctTransactionIds !== N) throw new Error(`${labels[key]}: the sandbox stored ${stats.distinctTransactionIds} distinct ids, expected ${N}`);
+			results[key] = { label: labels[key], key, wallSeconds: wallMs / 1000, requests: stats.requests, storedDistinct: stats.distinctTransactionIds, peakRssMiB };
+		}
+		sb.reset();
+		console.log(`running ${labels.e} on ${N} items...`);
+		const floor = await sdkFloor(sb.url);
+		if (sb.stats().distinctTransactionIds !== N) throw new Error(`SDK floor stored ${sb.stats().distinctTransactionIds} ids`);
+		results.e = { label: labels.e, key: 'e', wallSeconds: floor.wallSeconds, ingestSeconds: floor.ingestSeconds, requests: sb.stats().requests, storedDistinct: N, peakRssMiB: floor.peakRssMiB };
+		const baseline = results.a.wallSeconds;
+		for (const key of ['b', 'c', 'd']) results[key].ingestSeconds = Math.max(0.001, results[key].wallSeconds - baseline);
+		for (const key of ['b', 'c', 'd', 'e']) results[key].eventsPerSecond = Math.round(N / results[key].ingestSeconds);
+
+		console.log('\nmeasuring the node in-process on 100,000 items...');
+		const inprocessFile = path.join(os.tmpdir(), `lago-inprocess-${process.pid}.json`);
+		execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'inprocess.js'), '100000', '--json', inprocessFile], { stdio: 'inherit' });
+		const inprocess = JSON.parse(fs.readFileSync(inprocessFile, 'utf8'));
+
+		const d = results.d.ingestSeconds;
+		const ratios = { 'b/d': results.b.ingestSeconds / d, 'c/d': results.c.ingestSeconds / d, 'd/e': d / results.e.ingestSeconds };
+		const machine = `${os.cpus().length} cores (${os.cpus()[0].model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
+		const report = { date: new Date().toISOString(), flavour: FLAVOURS[flavour].label, node: execFileSync(n8n.flavour.node, ['--version']).toString().trim(), items: N, machine, results, ratios, inprocess, command: `npm run bench${flavour === 'n8n2' ? ' -- --n8n2' : ''}` };
+
+		console.log(`\n${report.flavour} (${report.node}), ${N} events, ${machine}`);
+		console.log('| way of sending | wall s | minus baseline s | requests | events/s | peak RSS MiB |');
+		console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+		for (const key of ['a', 'b', 'c', 'd', 'e']) {
+			const r = results[key];
+			console.log(`| ${r.label} | ${r.wallSeconds.toFixed(2)} | ${r.ingestSeconds === undefined ? '–' : r.ingestSeconds.toFixed(2)} | ${r.requests} | ${r.eventsPerSecond ?? '–'} | ${r.peakRssMiB} |`);
+		}
+		console.log(`\nSend Batch is ${ratios['b/d'].toFixed(1)}x faster than the HTTP Request node (b/d) and ${ratios['c/d'].toFixed(1)}x faster than Send per item (c/d); it takes ${ratios['d/e'].toFixed(2)}x the SDK floor (d/e).`);
+		console.log(`In-process, 100,000 items: ${inprocess.cpuMicrosPerItem} µs CPU per item, memory growth ${inprocess.memoryGrowthMiB} MiB.`);
+		const targets = {
+			'Send Batch >= 25x faster than (b)': ratios['b/d'] >= 25,
+			'Send Batch >= 25x faster than (c)': ratios['c/d'] >= 25,
+			'within 1.5x of the SDK floor (d/e <= 1.5)': ratios['d/e'] <= 1.5,
+			'under 50 µs CPU per item': inprocess.cpuMicrosPerItem < 50,
+			'under 300 MiB memory growth at 100,000 items': inprocess.memoryGrowthMiB < 300,
+		};
+		report.targets = targets;
+		for (const [name, met] of Object.entries(targets)) console.log(`${met ? 'met    ' : 'MISSED '} ${name}`);
+		fs.writeFileSync(path.join(RESULTS, `${flavour}.json`), `${JSON.stringify(report, null, 2)}\n`);
+		fs.writeFileSync(path.join(RESULTS, `${flavour}.svg`), svgChart(['b', 'c', 'd', 'e'].map((k) => results[k]), `${N} events into Lago, seconds (minus baseline), ${report.flavour}`));
+		console.log(`\nwrote bench/results/${flavour}.json and bench/results/${flavour}.svg`);
+	} finally {
+		await n8n.dispose();
+		await sb.stop();
+	}
+}
+
+main().then(
+	() => process.exit(0),
+	(error) => {
+		console.error(error);
+		process.exit(1);
+	},
+);
