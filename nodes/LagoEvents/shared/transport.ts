@@ -1,5 +1,6 @@
 import { NodeOperationError, sleep } from 'n8n-workflow';
 import type {
+	ICredentialDataDecryptedObject,
 	NodeApiError,
 	IDataObject,
 	IExecuteFunctions,
@@ -155,6 +156,18 @@ export interface LagoResponse {
 
 type TransportContext = (IExecuteFunctions | ILoadOptionsFunctions) & { getExecutionCancelSignal?: () => AbortSignal | undefined };
 
+// In n8n every getCredentials() reads and decrypts the credential; one node run needs it once, not per request.
+const credentialsByRun = new WeakMap<object, Promise<LagoCredentials>>();
+
+function loadCredentials(ctx: TransportContext): Promise<LagoCredentials> {
+	let credentials = credentialsByRun.get(ctx);
+	if (!credentials) {
+		credentials = ctx.getCredentials('lagoApi') as Promise<LagoCredentials>;
+		credentialsByRun.set(ctx, credentials);
+	}
+	return credentials;
+}
+
 function parseBody(raw: unknown): unknown {
 	if (typeof raw !== 'string') return raw;
 	const text = raw.trim();
@@ -183,7 +196,7 @@ export async function sendToLago(
 	policy: RetryPolicy = DEFAULT_RETRY,
 	itemIndex?: number,
 ): Promise<LagoResponse> {
-	const credentials = (await this.getCredentials('lagoApi')) as LagoCredentials;
+	const credentials = await loadCredentials(this);
 	let baseURL: string;
 	try {
 		checkApiKey(credentials);
@@ -215,7 +228,9 @@ export async function sendToLago(
 	for (let attempt = 1; ; attempt++) {
 		let waitMs: number | undefined;
 		try {
-			const response = (await this.helpers.httpRequestWithAuthentication.call(this, 'lagoApi', { ...options })) as {
+			const response = (await this.helpers.httpRequestWithAuthentication.call(this, 'lagoApi', { ...options }, {
+				credentialsDecrypted: { id: '', name: 'lagoApi', type: 'lagoApi', data: credentials as ICredentialDataDecryptedObject },
+			})) as {
 				statusCode: number;
 				body: unknown;
 				headers: IDataObject;
