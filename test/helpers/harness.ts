@@ -19,6 +19,8 @@ import type {
 } from 'n8n-workflow';
 
 import { LagoApi } from '../../credentials/LagoApi.credentials';
+import { startSandbox } from '../../sandbox';
+import type { Sandbox } from '../../sandbox';
 import { LagoEvents } from '../../nodes/LagoEvents/LagoEvents.node';
 
 /**
@@ -108,6 +110,20 @@ export interface RunResult {
 	taskData: ITaskData[];
 }
 
+/** The Lago Events node as it sits in a workflow, with its credential attached. */
+function makeNode(name: string, parameters: INodeParameters, settings: Partial<INode> = {}): INode {
+	return {
+		id: 'lago-node-1',
+		name,
+		type: 'n8n-nodes-lago.lagoEvents',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: { resource: 'event', ...parameters },
+		credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
+		...settings,
+	};
+}
+
 function makeWorkflow(node: INode): Workflow {
 	return new Workflow({ id: 'wf-test', name: 'test', nodes: [node], connections: {}, active: false, nodeTypes, settings: { executionOrder: 'v1' } });
 }
@@ -149,31 +165,16 @@ function makeAdditionalData(node: INode, credentials: ICredentialDataDecryptedOb
 
 /** The context n8n gives a node's listSearch/loadOptions methods in the editor. */
 export function loadOptionsContext(credentials: ICredentialDataDecryptedObject, parameters: INodeParameters = {}): LoadOptionsContext {
-	const node: INode = {
-		id: 'lago-node-1',
-		name: NODE_NAME,
-		type: 'n8n-nodes-lago.lagoEvents',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: { resource: 'event', operation: 'create', ...parameters },
-		credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
-	};
+	const node = makeNode(NODE_NAME, { operation: 'create', ...parameters });
 	return new LoadOptionsContext(makeWorkflow(node), node, makeAdditionalData(node, credentials, 'load-options'), 'code');
 }
 
 export async function runNode(options: RunOptions): Promise<RunResult> {
 	const nodeName = options.nodeName ?? NODE_NAME;
-	const node: INode = {
-		id: 'lago-node-1',
-		name: nodeName,
-		type: 'n8n-nodes-lago.lagoEvents',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: { resource: 'event', ...options.parameters },
-		credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
+	const node = makeNode(nodeName, options.parameters, {
 		...(options.continueOnFail ? { onError: options.continueOnFail === 'errorOutput' ? ('continueErrorOutput' as const) : ('continueRegularOutput' as const) } : {}),
 		...(options.retryOnFail ? { retryOnFail: true, ...options.retryOnFail } : {}),
-	};
+	});
 	const workflow = makeWorkflow(node);
 	const credentials = options.credentials ?? { region: 'custom', baseUrl: options.baseUrl ?? 'http://127.0.0.1:9', apiKey: API_KEY };
 	const executionId = options.executionId ?? 'exec-1001';
@@ -222,15 +223,7 @@ export function asAiTool(parameters: INodeParameters, credentials: ICredentialDa
 	const { createNodeAsTool } = require('n8n-core/dist/execution-engine/node-execution-context/utils/create-node-as-tool');
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { makeHandleToolInvocation } = require('n8n-core/dist/execution-engine/node-execution-context/utils/get-input-connection-data');
-	const node: INode = {
-		id: 'lago-tool-1',
-		name: nodeName,
-		type: 'n8n-nodes-lago.lagoEvents',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: { resource: 'event', ...parameters },
-		credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
-	};
+	const node = makeNode(nodeName, parameters);
 	const agent: INode = { id: 'agent-1', name: 'AI Agent', type: 'test.agent', typeVersion: 1, position: [0, 0], parameters: {} };
 	const workflow = makeWorkflow(node);
 	const additionalData = makeAdditionalData(node, credentials, 'exec-tool-1');
@@ -242,3 +235,28 @@ export function asAiTool(parameters: INodeParameters, credentials: ICredentialDa
 	const { response } = createNodeAsTool({ node, nodeType: lagoEvents, handleToolInvocation });
 	return { tool: response as { name: string; description: string; schema: any; invoke: (args: object) => Promise<string> }, runExecutionData, node };
 }
+
+/**
+ * One Lago sandbox (sandbox/) per test file, reset before each test. Returns a getter, since the sandbox starts in
+ * beforeAll.
+ */
+export function useSandbox(apiKey: string): () => Sandbox {
+	let sandbox: Sandbox | undefined;
+	beforeAll(async () => {
+		sandbox = await startSandbox({ apiKey });
+	});
+	afterAll(async () => sandbox?.stop());
+	beforeEach(() => {
+		sandbox?.reset();
+		sandbox?.setFaults(null);
+		sandbox?.setRejectTransactionIds([]);
+		sandbox?.setBatchMaxLength(100);
+	});
+	return () => {
+		if (!sandbox) throw new Error('the sandbox is not started yet');
+		return sandbox;
+	};
+}
+
+/** Credentials pointing the node at a sandbox. */
+export const sandboxCredentials = (sandbox: Sandbox): ICredentialDataDecryptedObject => ({ region: 'custom', baseUrl: sandbox.url, apiKey: sandbox.apiKey });

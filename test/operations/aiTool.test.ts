@@ -1,16 +1,9 @@
-import { startSandbox } from '../../sandbox';
-import type { Sandbox } from '../../sandbox';
 import { LagoEvents } from '../../nodes/LagoEvents/LagoEvents.node';
-import { asAiTool } from '../helpers/harness';
+import { asAiTool, sandboxCredentials, useSandbox } from '../helpers/harness';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ apiKey: 'tool-key' });
-});
-afterAll(async () => sandbox.stop());
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox('tool-key');
 
-const credentials = () => ({ region: 'custom', baseUrl: sandbox.url, apiKey: sandbox.apiKey });
+const credentials = () => (sandboxCredentials(sandbox()));
 
 const sendParameters = {
 	operation: 'create',
@@ -46,11 +39,11 @@ describe('Lago Events as an AI agent tool', () => {
 		const args = { subscription_id: 'sub_demo_1', metric_code: 'storage_gb', transaction_id: 'agent-call-7', gb: 2.5 };
 		const first = JSON.parse(await tool.invoke(args));
 		expect(first).toMatchObject([{ transaction_id: 'agent-call-7', external_subscription_id: 'sub_demo_1', code: 'storage_gb', properties: { gb: 2.5 } }]);
-		const sent = sandbox.requests[0].body as { event: Record<string, unknown> };
+		const sent = sandbox().requests[0].body as { event: Record<string, unknown> };
 		expect(sent.event).toMatchObject({ transaction_id: 'agent-call-7', external_subscription_id: 'sub_demo_1', code: 'storage_gb', properties: { gb: 2.5 } });
 		const retried = JSON.parse(await tool.invoke(args));
 		expect(retried).toMatchObject([{ transaction_id: 'agent-call-7', already_ingested: true }]);
-		expect(sandbox.stats().storedEvents).toBe(1);
+		expect(sandbox().stats().storedEvents).toBe(1);
 	});
 
 	test('with no transaction_id from the agent, each tool call derives its own id (no collision across calls)', async () => {
@@ -58,7 +51,7 @@ describe('Lago Events as an AI agent tool', () => {
 		expect(Object.keys(tool.schema.shape)).not.toContain('transaction_id');
 		await tool.invoke({ subscription_id: 'sub_demo_1', metric_code: 'api_calls', gb: 1 });
 		await tool.invoke({ subscription_id: 'sub_demo_1', metric_code: 'api_calls', gb: 1 });
-		const ids = sandbox.events.map((e) => e.transaction_id);
+		const ids = sandbox().events.map((e) => e.transaction_id);
 		expect(ids).toHaveLength(2);
 		expect(ids[0]).not.toBe(ids[1]);
 		expect(ids[0]).toMatch(/-0-0$/);

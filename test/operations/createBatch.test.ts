@@ -1,18 +1,6 @@
-import { startSandbox } from '../../sandbox';
-import type { Sandbox } from '../../sandbox';
-import { runNode } from '../helpers/harness';
+import { runNode, sandboxCredentials, useSandbox } from '../helpers/harness';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ apiKey: 'lago_test_key_5b1f0c9e-SECRET' });
-});
-afterAll(async () => sandbox.stop());
-beforeEach(() => {
-	sandbox.reset();
-	sandbox.setFaults(null);
-	sandbox.setRejectTransactionIds([]);
-	sandbox.setBatchMaxLength(100);
-});
+const sandbox = useSandbox('lago_test_key_5b1f0c9e-SECRET');
 
 const makeItems = (n: number, prefix = 'tx') =>
 	Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, sub: i % 2 ? 'sub_demo_1' : 'sub_demo_2', gb: i }));
@@ -27,9 +15,9 @@ const mapped = {
 };
 
 const sendBatch = (items: object[], parameters: Record<string, unknown> = {}, extra: Partial<Parameters<typeof runNode>[0]> = {}) =>
-	runNode({ baseUrl: sandbox.url, items: items as never, parameters: { ...mapped, ...parameters }, credentials: { region: 'custom', baseUrl: sandbox.url, apiKey: sandbox.apiKey }, ...extra });
+	runNode({ baseUrl: sandbox().url, items: items as never, parameters: { ...mapped, ...parameters }, credentials: sandboxCredentials(sandbox()), ...extra });
 
-const batchRequests = () => sandbox.requests.filter((r) => r.path === '/api/v1/events/batch');
+const batchRequests = () => sandbox().requests.filter((r) => r.path === '/api/v1/events/batch');
 const sentIds = (request: { body: unknown }) => (request.body as { events: Array<{ transaction_id: string }> }).events.map((e) => e.transaction_id);
 
 describe('Send Batch: packing', () => {
@@ -47,8 +35,8 @@ describe('Send Batch: packing', () => {
 		const requests = batchRequests();
 		expect(requests.map((r) => sentIds(r).length)).toEqual(sizes);
 		expect(requests.flatMap(sentIds)).toEqual(items.map((i) => i.id));
-		expect(sandbox.stats().storedEvents).toBe(n);
-		expect(sandbox.stats().distinctTransactionIds).toBe(n);
+		expect(sandbox().stats().storedEvents).toBe(n);
+		expect(sandbox().stats().distinctTransactionIds).toBe(n);
 		expect(result.items).toHaveLength(n);
 		result.items.forEach((item, i) => {
 			expect(item.pairedItem).toEqual({ item: i });
@@ -68,7 +56,7 @@ describe('Send Batch: packing', () => {
 			'{"events":[{"transaction_id":"a","external_subscription_id":"sub_demo_1","code":"storage_gb","timestamp":1700000000,"precise_total_amount_cents":"99.5","properties":{"gb":1.5}},' +
 				'{"transaction_id":"b","external_subscription_id":"sub_demo_2","code":"storage_gb","timestamp":1700000000,"precise_total_amount_cents":"99.5","properties":{"gb":"2"}}]}',
 		);
-		expect(batchRequests()[0].headers.authorization).toBe(`Bearer ${sandbox.apiKey}`);
+		expect(batchRequests()[0].headers.authorization).toBe(`Bearer ${sandbox().apiKey}`);
 	});
 
 	test('derived transaction ids are unique per item and returned', async () => {
@@ -76,7 +64,7 @@ describe('Send Batch: packing', () => {
 		const ids = result.json.map((j) => j.transaction_id as string);
 		expect(new Set(ids).size).toBe(150);
 		expect(ids[149]).toMatch(/^n8n-exec-1001-[0-9a-f]{8}-0-149$/);
-		expect(sandbox.stats().distinctTransactionIds).toBe(150);
+		expect(sandbox().stats().distinctTransactionIds).toBe(150);
 	});
 });
 
@@ -85,8 +73,8 @@ describe('Send Batch: a rejected batch is split, not lost', () => {
 		const items = makeItems(250);
 		const existing = [3, 42, 120, 121, 249];
 		const rejected = [57, 180];
-		sandbox.seedEvents(existing.map((i) => ({ transaction_id: items[i].id, external_subscription_id: items[i].sub, code: 'storage_gb' })));
-		sandbox.setRejectTransactionIds(rejected.map((i) => items[i].id));
+		sandbox().seedEvents(existing.map((i) => ({ transaction_id: items[i].id, external_subscription_id: items[i].sub, code: 'storage_gb' })));
+		sandbox().setRejectTransactionIds(rejected.map((i) => items[i].id));
 		const result = await sendBatch(items, {}, { continueOnFail: true });
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(250);
@@ -102,8 +90,8 @@ describe('Send Batch: a rejected batch is split, not lost', () => {
 		});
 		result.items.forEach((item, i) => expect(item.pairedItem).toEqual({ item: i }));
 		// Nothing stored twice: 243 new events plus the 5 that were there.
-		expect(sandbox.stats().storedEvents).toBe(248);
-		expect(sandbox.stats().distinctTransactionIds).toBe(248);
+		expect(sandbox().stats().storedEvents).toBe(248);
+		expect(sandbox().stats().distinctTransactionIds).toBe(248);
 		// Each of the three batches was rejected once and resent once without the flagged events.
 		const requests = batchRequests();
 		expect(requests.map((r) => r.status)).toEqual([422, 200, 422, 200, 422, 200]);
@@ -112,7 +100,7 @@ describe('Send Batch: a rejected batch is split, not lost', () => {
 
 	test.each([[[0]], [[57]], [[99]], [[0, 1, 98, 99]], [[10, 20, 30, 40, 50]]])('422 at positions %j flags exactly those items and resends the rest in order', async (positions) => {
 		const items = makeItems(100);
-		sandbox.setRejectTransactionIds(positions.map((p) => items[p].id));
+		sandbox().setRejectTransactionIds(positions.map((p) => items[p].id));
 		const result = await sendBatch(items, {}, { continueOnFail: true });
 		const flagged = result.json.map((j, i) => (j.error ? i : -1)).filter((i) => i >= 0);
 		expect(flagged).toEqual(positions);
@@ -120,54 +108,54 @@ describe('Send Batch: a rejected batch is split, not lost', () => {
 		expect(first.status).toBe(422);
 		expect(Object.keys((first.body as never as { events: unknown[] }).events)).toHaveLength(100);
 		expect(sentIds(resend)).toEqual(items.filter((_, i) => !positions.includes(i)).map((i) => i.id));
-		expect(sandbox.stats().storedEvents).toBe(100 - positions.length);
+		expect(sandbox().stats().storedEvents).toBe(100 - positions.length);
 	});
 
 	test('a batch made only of duplicates is not resent and every item is already_ingested', async () => {
 		const items = makeItems(30);
-		sandbox.seedEvents(items.map((i) => ({ transaction_id: i.id, external_subscription_id: i.sub, code: 'storage_gb' })));
+		sandbox().seedEvents(items.map((i) => ({ transaction_id: i.id, external_subscription_id: i.sub, code: 'storage_gb' })));
 		const result = await sendBatch(items);
 		expect(result.error).toBeUndefined();
 		expect(batchRequests()).toHaveLength(1);
 		expect(result.json.every((j) => j.already_ingested === true)).toBe(true);
-		expect(sandbox.stats().storedEvents).toBe(30);
+		expect(sandbox().stats().storedEvents).toBe(30);
 	});
 
 	test('the same id twice in the input is stored once; the second copy is already_ingested', async () => {
 		const items = [...makeItems(3), { id: 'tx-1', sub: 'sub_demo_1', gb: 9 }];
 		const result = await sendBatch(items);
 		expect(result.json.map((j) => Boolean(j.already_ingested))).toEqual([false, false, false, true]);
-		expect(sandbox.stats().storedEvents).toBe(3);
+		expect(sandbox().stats().storedEvents).toBe(3);
 	});
 
 	test('On Duplicate = Fail turns duplicates into error items and still ingests the rest', async () => {
 		const items = makeItems(10);
-		sandbox.seedEvents([{ transaction_id: 'tx-4', external_subscription_id: items[4].sub, code: 'storage_gb' }]);
+		sandbox().seedEvents([{ transaction_id: 'tx-4', external_subscription_id: items[4].sub, code: 'storage_gb' }]);
 		const result = await sendBatch(items, { options: { onDuplicate: 'fail' } }, { continueOnFail: true });
 		expect(result.json[4].error).toBe('Transaction ID "tx-4" was already ingested by Lago [item 4]');
 		expect(result.json.filter((j) => !j.error)).toHaveLength(9);
-		expect(sandbox.stats().storedEvents).toBe(10);
+		expect(sandbox().stats().storedEvents).toBe(10);
 	});
 
 	test('without Continue On Fail a rejected event stops the node and says which items were already ingested', async () => {
 		const items = makeItems(250);
-		sandbox.setRejectTransactionIds(['tx-130']);
+		sandbox().setRejectTransactionIds(['tx-130']);
 		const result = await sendBatch(items);
 		expect(result.error?.message).toBe('Lago rejected the event: expression_evaluation_failed: Variable: b not found [item 130]');
 		expect(result.error?.description).toContain('Already ingested by Lago in this run (safe to re-run only with the same Transaction IDs): items 0-99.');
 		expect(result.error?.description).toContain('Not sent: items 100-129, 131-249.');
-		expect(sandbox.stats().storedEvents).toBe(100);
+		expect(sandbox().stats().storedEvents).toBe(100);
 	});
 
 	test('a too_many_events rejection says to lower the batch size', async () => {
-		sandbox.setBatchMaxLength(50);
+		sandbox().setBatchMaxLength(50);
 		const result = await sendBatch(makeItems(60), {}, { continueOnFail: true });
 		expect(result.json[0].error).toBe('Lago rejected the batch: it has more events than this Lago server accepts per request [item 0]');
 		expect(result.json[0].description).toMatch(/Lower Options > Batch Size/);
 		expect(result.json.filter((j) => j.error)).toHaveLength(60);
 		const retry = await sendBatch(makeItems(60), { options: { batchSize: 50 } });
 		expect(retry.error).toBeUndefined();
-		expect(sandbox.stats().storedEvents).toBe(60);
+		expect(sandbox().stats().storedEvents).toBe(60);
 	});
 });
 
@@ -178,7 +166,7 @@ describe('Send Batch: bad input is caught before sending', () => {
 		items[90].id = ' spaced';
 		const result = await sendBatch(items);
 		expect(result.error?.message).toBe('External Subscription ID is empty [item 70]');
-		expect(sandbox.requests).toHaveLength(0);
+		expect(sandbox().requests).toHaveLength(0);
 	});
 
 	test('with Continue On Fail the bad items get errors and no request carries them', async () => {
@@ -198,7 +186,7 @@ describe('Send Batch: bad input is caught before sending', () => {
 	test.each([0, 101, 1.5, -1])('Batch Size %p is refused before anything is sent', async (batchSize) => {
 		const result = await sendBatch(makeItems(3), { options: { batchSize } });
 		expect(result.error?.message).toBe(`Batch Size must be a whole number from 1 to 100, got ${batchSize}`);
-		expect(sandbox.requests).toHaveLength(0);
+		expect(sandbox().requests).toHaveLength(0);
 	});
 
 	test("failures can go to n8n's error output", async () => {
@@ -213,17 +201,17 @@ describe('Send Batch: bad input is caught before sending', () => {
 
 describe('Send Batch: retries', () => {
 	test('a batch that exhausts its retries fails only its own items; later batches still go out', async () => {
-		sandbox.setFaults({ firstAttemptsFail: 3 });
+		sandbox().setFaults({ firstAttemptsFail: 3 });
 		const result = await sendBatch(makeItems(250), { options: { maxAttempts: 2, initialRetryDelay: 1 } }, { continueOnFail: true });
 		expect(result.json.slice(0, 100).every((j) => typeof j.error === 'string')).toBe(true);
 		expect(result.json[0].error).toMatch(/^The server answered 503 with a page that is not from Lago.s API.*, after 2 attempts over \d+\.\d s \(last status 503\) \[item 0\]$/);
 		expect(result.json[99].error).toMatch(/\[item 99\]$/);
 		expect(result.json.slice(100).every((j) => j.lago_id)).toBe(true);
-		expect(sandbox.stats().storedEvents).toBe(150);
+		expect(sandbox().stats().storedEvents).toBe(150);
 	});
 
 	test('retries resend the identical batch', async () => {
-		sandbox.setFaults({ seed: 7, rate429: 0.3, resetSeconds: 0, rate503: 0.2, rateReset: 0.1 });
+		sandbox().setFaults({ seed: 7, rate429: 0.3, resetSeconds: 0, rate503: 0.2, rateReset: 0.1 });
 		const result = await sendBatch(makeItems(500), { options: { initialRetryDelay: 1, maxAttempts: 20 } });
 		expect(result.error).toBeUndefined();
 		const byFirstId = new Map<string, Set<string>>();
@@ -234,13 +222,13 @@ describe('Send Batch: retries', () => {
 		expect(byFirstId.size).toBe(5);
 		for (const bodies of byFirstId.values()) expect(bodies.size).toBe(1);
 		expect(batchRequests().length).toBeGreaterThan(5);
-		expect(sandbox.stats().storedEvents).toBe(500);
+		expect(sandbox().stats().storedEvents).toBe(500);
 	});
 });
 
 describe("Send Batch under n8n's Retry On Fail", () => {
 	test('a run that failed at batch 2 is re-run with the same derived ids: batch 1 is recognised, nothing is stored twice', async () => {
-		sandbox.setFaults({ failRequests: [2] });
+		sandbox().setFaults({ failRequests: [2] });
 		const result = await sendBatch(makeItems(250), { transactionId: '', options: { maxAttempts: 1 } }, { retryOnFail: { maxTries: 2, waitBetweenTries: 0 } });
 		expect(result.error).toBeUndefined();
 		const requests = batchRequests();
@@ -248,7 +236,7 @@ describe("Send Batch under n8n's Retry On Fail", () => {
 		expect(sentIds(requests[2])).toEqual(sentIds(requests[0]));
 		expect(result.json.filter((j) => j.already_ingested)).toHaveLength(100);
 		expect(result.json.filter((j) => j.lago_id)).toHaveLength(150);
-		expect(sandbox.stats().storedEvents).toBe(250);
-		expect(sandbox.stats().distinctTransactionIds).toBe(250);
+		expect(sandbox().stats().storedEvents).toBe(250);
+		expect(sandbox().stats().distinctTransactionIds).toBe(250);
 	});
 });

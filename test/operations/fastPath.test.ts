@@ -1,6 +1,4 @@
-import { startSandbox } from '../../sandbox';
-import type { Sandbox } from '../../sandbox';
-import { runNode } from '../helpers/harness';
+import { runNode, sandboxCredentials, useSandbox } from '../helpers/harness';
 
 /**
  * Send Batch reads `={{ $json.x }}` straight from the item instead of through n8n's expression engine. Every row here
@@ -8,11 +6,7 @@ import { runNode } from '../helpers/harness';
  * engine; the requests Lago receives and the items n8n outputs must be identical.
  */
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ apiKey: 'fast-path-key' });
-});
-afterAll(async () => sandbox.stop());
+const sandbox = useSandbox('fast-path-key');
 
 const values: unknown[] = [
 	'sub_demo_1', '', ' padded ', '0', '00123', '1700000000', '1700000000.5', '1700000000123', '2026-11-01T10:00:00Z', '2026-11-01T10:00:00', 'ü-ñ-漢字', '={{ 1 }}', '{{ 2 }}',
@@ -42,12 +36,12 @@ const fast = (path: string) => `={{ $json${path} }}`;
 const slow = (path: string) => `={{ ($json)${path} }}`;
 
 async function runWith(form: (path: string) => string, field: 'properties' | 'ids') {
-	sandbox.reset();
+	sandbox().reset();
 	const parameters = field === 'properties' ? fields(form) : { ...fields(form), timestamp: '1700000000', externalSubscriptionId: form('.v'), properties: {} };
-	const result = await runNode({ items: items as never, parameters: parameters as never, credentials: { region: 'custom', baseUrl: sandbox.url, apiKey: sandbox.apiKey }, continueOnFail: true, executionId: 'fp' });
+	const result = await runNode({ items: items as never, parameters: parameters as never, credentials: sandboxCredentials(sandbox()), continueOnFail: true, executionId: 'fp' });
 	// lago_id and created_at are the server's own: everything else must match.
 	const output = result.items.map(({ json: { lago_id, created_at, ...json }, pairedItem }) => ({ json, pairedItem, stored: Boolean(lago_id && created_at) }));
-	return { bodies: sandbox.requests.map((r) => r.rawBody), output };
+	return { bodies: sandbox().requests.map((r) => r.rawBody), output };
 }
 
 test.each([['properties'], ['ids']] as const)('fast and engine paths give identical requests and outputs (%s)', async (field) => {

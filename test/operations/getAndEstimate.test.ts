@@ -1,29 +1,19 @@
-import { startSandbox } from '../../sandbox';
-import type { Sandbox } from '../../sandbox';
-import { runNode } from '../helpers/harness';
+import { runNode, useSandbox } from '../helpers/harness';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ apiKey: 'lago_test_key_5b1f0c9e-SECRET' });
-});
-afterAll(async () => sandbox.stop());
-beforeEach(() => {
-	sandbox.reset();
-	sandbox.setFaults(null);
-});
+const sandbox = useSandbox('lago_test_key_5b1f0c9e-SECRET');
 
 const run = (parameters: Record<string, unknown>, extra: Partial<Parameters<typeof runNode>[0]> = {}) =>
-	runNode({ parameters: parameters as never, credentials: { region: 'custom', baseUrl: `${sandbox.url}/api/v1/`, apiKey: sandbox.apiKey }, ...extra });
+	runNode({ parameters: parameters as never, credentials: { region: 'custom', baseUrl: `${sandbox().url}/api/v1/`, apiKey: sandbox().apiKey }, ...extra });
 
 describe('Get', () => {
 	test('encodes the transaction id into the path and returns the event, unwrapped', async () => {
-		const [stored] = sandbox.seedEvents([{ transaction_id: 'ord/2026#7?x', external_subscription_id: 'sub_demo_1', code: 'api_calls', timestamp: 1700000000.5 }]);
+		const [stored] = sandbox().seedEvents([{ transaction_id: 'ord/2026#7?x', external_subscription_id: 'sub_demo_1', code: 'api_calls', timestamp: 1700000000.5 }]);
 		const result = await run({ operation: 'get', transactionId: 'ord/2026#7?x' });
 		expect(result.error).toBeUndefined();
-		expect(sandbox.requests).toHaveLength(1);
-		expect(sandbox.requests[0].method).toBe('GET');
-		expect(sandbox.requests[0].path).toBe('/api/v1/events/ord%2F2026%237%3Fx');
-		expect(sandbox.requests[0].rawBody).toBe('');
+		expect(sandbox().requests).toHaveLength(1);
+		expect(sandbox().requests[0].method).toBe('GET');
+		expect(sandbox().requests[0].path).toBe('/api/v1/events/ord%2F2026%237%3Fx');
+		expect(sandbox().requests[0].rawBody).toBe('');
 		expect(result.items).toEqual([{ json: stored, pairedItem: { item: 0 } }]);
 		expect(result.json[0].timestamp).toBe('2023-11-14T22:13:20.500Z');
 	});
@@ -35,12 +25,12 @@ describe('Get', () => {
 	});
 
 	test('one lookup per item, with Continue On Fail for the missing ones', async () => {
-		sandbox.seedEvents([{ transaction_id: 'a', external_subscription_id: 'sub_demo_1', code: 'api_calls' }]);
+		sandbox().seedEvents([{ transaction_id: 'a', external_subscription_id: 'sub_demo_1', code: 'api_calls' }]);
 		const result = await run({ operation: 'get', transactionId: '={{ $json.id }}' }, { items: [{ id: 'a' }, { id: 'b' }, { id: '' }], continueOnFail: true });
 		expect(result.json[0].transaction_id).toBe('a');
 		expect(result.json[1].error).toBe('No event with transaction ID "b" was found in Lago [item 1]');
 		expect(result.json[2].error).toBe('Transaction ID is empty [item 2]');
-		expect(sandbox.requests).toHaveLength(2);
+		expect(sandbox().requests).toHaveLength(2);
 	});
 });
 
@@ -53,8 +43,8 @@ describe('Estimate Fees', () => {
 			properties: { property: [{ key: 'gb', value: '={{ 10 }}' }] },
 		});
 		expect(result.error).toBeUndefined();
-		expect(sandbox.requests[0].path).toBe('/api/v1/events/estimate_fees');
-		expect(sandbox.requests[0].rawBody).toBe('{"event":{"code":"storage_gb","external_subscription_id":"sub_demo_2","properties":{"gb":10}}}');
+		expect(sandbox().requests[0].path).toBe('/api/v1/events/estimate_fees');
+		expect(sandbox().requests[0].rawBody).toBe('{"event":{"code":"storage_gb","external_subscription_id":"sub_demo_2","properties":{"gb":10}}}');
 		expect(result.items).toEqual([
 			{
 				json: {
@@ -70,7 +60,7 @@ describe('Estimate Fees', () => {
 				pairedItem: { item: 0 },
 			},
 		]);
-		expect(sandbox.stats().storedEvents).toBe(0);
+		expect(sandbox().stats().storedEvents).toBe(0);
 	});
 
 	test('Simplify off returns the whole fee object', async () => {

@@ -1,16 +1,9 @@
 import { searchBillableMetrics } from '../../nodes/LagoEvents/listSearch/searchBillableMetrics';
-import { startSandbox } from '../../sandbox';
-import type { Sandbox } from '../../sandbox';
-import { loadOptionsContext, runNode } from '../helpers/harness';
+import { loadOptionsContext, runNode, sandboxCredentials, useSandbox } from '../helpers/harness';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ apiKey: 'picker-key' });
-});
-afterAll(async () => sandbox.stop());
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox('picker-key');
 
-const credentials = () => ({ region: 'custom', baseUrl: sandbox.url, apiKey: sandbox.apiKey });
+const credentials = () => (sandboxCredentials(sandbox()));
 
 describe('billable metric picker', () => {
 	test('lists name and code, page by page, until Lago has no next page', async () => {
@@ -18,7 +11,7 @@ describe('billable metric picker', () => {
 		const first = await searchBillableMetrics.call(context);
 		expect(first.results.length).toBeGreaterThan(0);
 		expect(first.results[0]).toEqual({ name: 'API Calls (api_calls)', value: 'api_calls', description: 'Requests made to the public API' });
-		const request = sandbox.requests[0];
+		const request = sandbox().requests[0];
 		expect(request.path).toBe('/api/v1/billable_metrics');
 		expect(request.query).toEqual({ page: '1', per_page: '50' });
 		expect(request.headers.authorization).toBe('Bearer picker-key');
@@ -28,11 +21,11 @@ describe('billable metric picker', () => {
 	test('search is done by Lago and pagination follows meta.next_page', async () => {
 		const context = loadOptionsContext(credentials());
 		const found = await searchBillableMetrics.call(context, ' gb ');
-		expect(sandbox.requests[0].query).toEqual({ page: '1', per_page: '50', search_term: 'gb' });
+		expect(sandbox().requests[0].query).toEqual({ page: '1', per_page: '50', search_term: 'gb' });
 		expect(found.results.map((r) => r.value)).toEqual(expect.arrayContaining(['storage_gb', 'bandwidth_gb', 'peak_memory_gb']));
 		expect(found.results.every((r) => /gb/i.test(String(r.name)))).toBe(true);
 		const second = await searchBillableMetrics.call(context, '', '2');
-		expect(sandbox.requests[1].query).toMatchObject({ page: '2' });
+		expect(sandbox().requests[1].query).toMatchObject({ page: '2' });
 		expect(second.results).toEqual([]);
 	});
 
@@ -53,6 +46,6 @@ describe('billable metric picker', () => {
 			credentials: credentials(),
 		});
 		expect(result.error).toBeUndefined();
-		expect((sandbox.requests[0].body as { event: { code: string } }).event.code).toBe('storage_gb');
+		expect((sandbox().requests[0].body as { event: { code: string } }).event.code).toBe('storage_gb');
 	});
 });

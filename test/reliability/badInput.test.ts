@@ -1,18 +1,11 @@
-import { startSandbox } from '../../sandbox';
-import type { Sandbox } from '../../sandbox';
-import { runNode } from '../helpers/harness';
+import { runNode, sandboxCredentials, useSandbox } from '../helpers/harness';
 
 /**
  * The bad-input catalogue: every case is refused before sending, with an error that names the item and the field,
  * and no request to Lago carries the bad event. Each case runs two items: item 0 is good, item 1 is bad.
  */
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ apiKey: 'lago_catalogue_key' });
-});
-afterAll(async () => sandbox.stop());
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox('lago_catalogue_key');
 
 type Operation = 'create' | 'createBatch' | 'estimateFees' | 'get';
 interface Case {
@@ -89,11 +82,11 @@ describe('bad input catalogue', () => {
 	});
 
 	test.each(cases)('%s', async (_name, c) => {
-		if (c.operation === 'get') sandbox.seedEvents([{ transaction_id: 'good-id', external_subscription_id: 'sub_demo_1', code: 'storage_gb' }]);
+		if (c.operation === 'get') sandbox().seedEvents([{ transaction_id: 'good-id', external_subscription_id: 'sub_demo_1', code: 'storage_gb' }]);
 		const result = await runNode({
 			parameters: { operation: c.operation, ...c.parameters } as never,
 			items: items(c.operation, c.bad) as never,
-			credentials: { region: 'custom', baseUrl: sandbox.url, apiKey: sandbox.apiKey },
+			credentials: sandboxCredentials(sandbox()),
 			continueOnFail: true,
 		});
 		expect(result.error).toBeUndefined();
@@ -103,22 +96,22 @@ describe('bad input catalogue', () => {
 		expect(result.json[1].description).toMatch(/Nothing was sent to Lago for this item\./);
 		expect(result.items[1].pairedItem).toEqual({ item: 1 });
 		// The good item went out, the bad one never did.
-		expect(sandbox.requests.length).toBeGreaterThan(0);
-		for (const request of sandbox.requests) {
+		expect(sandbox().requests.length).toBeGreaterThan(0);
+		for (const request of sandbox().requests) {
 			expect(request.rawBody).not.toContain('BAD-EVENT-1');
 			expect(request.path).not.toContain('BAD');
 		}
-		if (c.operation === 'get') expect(sandbox.requests).toHaveLength(1);
+		if (c.operation === 'get') expect(sandbox().requests).toHaveLength(1);
 
 		// Without Continue On Fail the node stops before its first request.
-		sandbox.reset();
+		sandbox().reset();
 		const strict = await runNode({
 			parameters: { operation: c.operation, ...c.parameters } as never,
 			items: items(c.operation, c.bad) as never,
-			credentials: { region: 'custom', baseUrl: sandbox.url, apiKey: sandbox.apiKey },
+			credentials: sandboxCredentials(sandbox()),
 		});
 		expect(strict.error?.message).toMatch(c.message);
-		expect(sandbox.requests).toHaveLength(0);
+		expect(sandbox().requests).toHaveLength(0);
 	});
 });
 
@@ -127,9 +120,9 @@ describe('node and credential settings', () => {
 		['batch size 0', { options: { batchSize: 0 } }, /^Batch Size must be a whole number from 1 to 100, got 0$/],
 		['batch size 101', { options: { batchSize: 101 } }, /^Batch Size must be a whole number from 1 to 100, got 101$/],
 	])('%s', async (_name, parameters, message) => {
-		const result = await runNode({ parameters: { operation: 'createBatch', ...event({}), ...parameters } as never, items: items('createBatch', 1) as never, credentials: { region: 'custom', baseUrl: sandbox.url, apiKey: sandbox.apiKey }, continueOnFail: true });
+		const result = await runNode({ parameters: { operation: 'createBatch', ...event({}), ...parameters } as never, items: items('createBatch', 1) as never, credentials: sandboxCredentials(sandbox()), continueOnFail: true });
 		expect(result.error?.message).toMatch(message);
-		expect(sandbox.requests).toHaveLength(0);
+		expect(sandbox().requests).toHaveLength(0);
 	});
 
 	const credentialCases: Array<[string, Record<string, string>, RegExp]> = [
@@ -147,11 +140,11 @@ describe('node and credential settings', () => {
 			const result = await runNode({
 				parameters: { operation, ...parameters } as never,
 				items: items(operation, undefined) as never,
-				credentials: { region: 'custom', baseUrl: sandbox.url, apiKey: sandbox.apiKey, ...override },
+				credentials: { ...sandboxCredentials(sandbox()), ...override },
 			});
 			expect(result.error?.message).toMatch(message);
 			expect(result.error?.message).not.toContain('lago_catalogue_key');
 		}
-		expect(sandbox.requests).toHaveLength(0);
+		expect(sandbox().requests).toHaveLength(0);
 	});
 });
