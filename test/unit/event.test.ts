@@ -186,20 +186,21 @@ describe('parsePreciseTotalAmountCents', () => {
 });
 
 describe('deriveTransactionId', () => {
-	test('is stable for the same execution, node, run and item', () => {
-		expect(deriveTransactionId('42', 'Lago Events', 0, 3)).toBe(deriveTransactionId('42', 'Lago Events', 0, 3));
-		expect(deriveTransactionId('42', 'Lago Events', 0, 3)).toMatch(/^n8n-42-[0-9a-f]{8}-0-3$/);
+	test('is stable for the same installation, execution, node, run and item', () => {
+		expect(deriveTransactionId('inst-a', '42', 'Lago Events', 0, 3)).toBe(deriveTransactionId('inst-a', '42', 'Lago Events', 0, 3));
+		expect(deriveTransactionId('inst-a', '42', 'Lago Events', 0, 3)).toMatch(/^n8n-42-[0-9a-f]{8}-0-3$/);
 	});
 
-	test('differs across executions, nodes, runs (loops, tool calls) and items', () => {
+	test('differs across installations, executions, nodes, runs (loops, tool calls) and items', () => {
 		const ids = new Set([
-			deriveTransactionId('42', 'Lago Events', 0, 0),
-			deriveTransactionId('43', 'Lago Events', 0, 0),
-			deriveTransactionId('42', 'Lago Events1', 0, 0),
-			deriveTransactionId('42', 'Lago Events', 1, 0),
-			deriveTransactionId('42', 'Lago Events', 0, 1),
-			deriveTransactionId('4', 'Lago Events', 20, 0),
+			deriveTransactionId('inst-a', '42', 'Lago Events', 0, 0),
+			deriveTransactionId('inst-b', '42', 'Lago Events', 0, 0),
+			deriveTransactionId('inst-a', '43', 'Lago Events', 0, 0),
+			deriveTransactionId('inst-a', '42', 'Lago Events1', 0, 0),
+			deriveTransactionId('inst-a', '42', 'Lago Events', 1, 0),
+			deriveTransactionId('inst-a', '42', 'Lago Events', 0, 1),
+			deriveTransactionId('inst-a', '4', 'Lago Events', 20, 0),
 		]);
-		expect(ids.size).toBe(6);
+		expect(ids.size).toBe(7);
 	});
 });

@@ -281,10 +281,12 @@ export function parsePreciseTotalAmountCents(value: unknown): string | undefined
 }
 
 /**
- * The default transaction id when the user leaves it empty. It is unique per execution, node, run (loop iteration,
- * AI tool call) and item, and identical when n8n retries the node within the same execution.
+ * The default transaction id when the user leaves it empty. It is unique per n8n installation (the instance id, which
+ * main and queue-mode workers share), execution, node, run (loop iteration, AI tool call) and item, and identical when
+ * n8n retries the node within the same execution. Execution ids restart at 1 in every database, so without the
+ * installation two n8n instances sending to one Lago organisation would derive the same ids.
  */
-export function deriveTransactionId(executionId: string, nodeName: string, runIndex: number, itemIndex: number): string {
-	const node = createHash('sha256').update(nodeName).digest('hex').slice(0, 8);
-	return `n8n-${executionId}-${node}-${runIndex}-${itemIndex}`;
+export function deriveTransactionId(instanceId: string, executionId: string, nodeName: string, runIndex: number, itemIndex: number): string {
+	const origin = createHash('sha256').update(`${instanceId}\u0000${nodeName}`).digest('hex').slice(0, 8);
+	return `n8n-${executionId}-${origin}-${runIndex}-${itemIndex}`;
 }

@@ -17,6 +17,7 @@ import type { ParameterReader } from './parameterReader';
 /** Reads the event fields of one item from the node's parameters and turns them into what Lago receives. */
 
 export interface RunContext {
+	instanceId: string;
 	executionId: string;
 	nodeName: string;
 	runIndex: number;
@@ -27,6 +28,7 @@ export function runContext(ctx: IExecuteFunctions): RunContext {
 	const runIndex = (ctx as unknown as { runIndex?: unknown }).runIndex;
 	const executionId = ctx.getExecutionId();
 	return {
+		instanceId: ctx.getInstanceId(),
 		// Without a saved execution (rare: some test contexts) there is nothing stable to derive from.
 		executionId: executionId ? String(executionId) : `local${Date.now().toString(36)}`,
 		nodeName: ctx.getNode().name,
@@ -68,7 +70,7 @@ export function readSubscriptionAndCode(reader: ParameterReader, itemIndex: numb
  */
 export function readEvent(reader: ParameterReader, itemIndex: number, run: RunContext, nowMillis: number): LagoEventInput {
 	const transactionId = isLeftEmpty(reader, 'transactionId')
-		? deriveTransactionId(run.executionId, run.nodeName, run.runIndex, itemIndex)
+		? deriveTransactionId(run.instanceId, run.executionId, run.nodeName, run.runIndex, itemIndex)
 		: parseIdentifier('transactionId', reader.get('transactionId', itemIndex, ''), 'Transaction ID');
 	const { external_subscription_id, code } = readSubscriptionAndCode(reader, itemIndex);
 	const timestamp = isLeftEmpty(reader, 'timestamp') ? nowTimestamp(nowMillis) : parseTimestamp(reader.get('timestamp', itemIndex, ''));
