@@ -37,6 +37,7 @@ export class LagoApi implements ICredentialType {
 			placeholder: 'https://lago.example.com',
 			description:
 				'The URL of your Lago API, with http:// or https://. With or without a trailing / or /api/v1: the node adds /api/v1 itself.',
+			hint: 'Your Lago API host, e.g. https://lago.example.com; /api/v1 is added for you.',
 			displayOptions: { show: { region: ['custom'] } },
 		},
 		{
@@ -47,6 +48,7 @@ export class LagoApi implements ICredentialType {
 			default: '',
 			required: true,
 			description: 'An API key from Lago > Developers > API keys. Sent as a bearer token.',
+			hint: 'Lago › Developers › API keys',
 		},
 	];
 

@@ -16,6 +16,7 @@ export function subscriptionField(operations: Operation[]): INodeProperties {
 		placeholder: 'e.g. sub_1234 or {{ $json.subscription_id }}',
 		description:
 			'The external ID of the Lago subscription the usage belongs to (the subscription\'s ID, not the customer\'s). Text, exactly as in Lago.',
+		hint: "The subscription's external ID, not the customer's. An ID that matches no active subscription is accepted by Lago but never billed.",
 		displayOptions: showFor(operations),
 	};
 }
@@ -28,7 +29,7 @@ export function metricCodeField(operations: Operation[]): INodeProperties {
 		required: true,
 		default: { mode: 'list', value: '' },
 		description: 'The billable metric the usage counts towards. The node sends its code.',
-		hint: 'Lago accepts an event whose code matches no billable metric, but never bills it. Pick the metric from the list, or copy its code exactly.',
+		hint: 'Lago accepts an event whose code matches no billable metric, but never bills it. Pick from the list, or type the exact code.',
 		modes: [
 			{
 				displayName: 'From List',
@@ -62,7 +63,7 @@ export function transactionIdField(operations: Operation[]): INodeProperties {
 		default: '',
 		placeholder: 'e.g. {{ $json.order_id }}',
 		description:
-			'Unique ID of this usage event; Lago ingests each ID once per subscription. Leave empty to let the node derive one from the execution, node, run and item (it stays the same when the node retries, and is returned in the output). AI agents: when retrying a call, reuse the same Transaction ID.',
+			'Unique ID of this usage record (e.g. an order or log-line ID). Lago ingests each ID once per subscription: re-sending an ID never bills twice, and two different records with the same ID are billed once. Leave empty to let the node derive one from the execution, node, run and item (it stays the same when the node retries, and is returned in the output). AI agents: when retrying a call, reuse the same Transaction ID.',
 		hint: 'Map an ID from your data if this workflow may run again over the same records: a new execution derives new IDs, and Lago would count the usage twice.',
 		displayOptions: showFor(operations),
 	};
@@ -74,10 +75,10 @@ export function timestampField(operations: Operation[]): INodeProperties {
 		name: 'timestamp',
 		type: 'string',
 		default: '',
-		placeholder: 'e.g. 2026-11-01T10:00:00Z or 1700000000',
+		placeholder: 'e.g. {{ $json.created_at }}, 2026-11-01T10:00:00Z or 1700000000123',
 		description:
 			'When the usage happened. Accepts ISO 8601 with a time zone (2026-11-01T10:00:00Z, 2026-11-01T12:00:00+02:00), epoch seconds (1700000000 or 1700000000.123), epoch milliseconds (1700000000123) or a date from an expression ({{ $now }}). Sent to Lago as epoch seconds with milliseconds. Leave empty for the time the node takes the item; it is then reused on every retry.',
-		hint: 'An event counts only if its subscription was active at this time and the billing period is still open.',
+		hint: 'ISO 8601 with a time zone, or epoch seconds (10 digits) or milliseconds (13 digits): the node converts both. Times before 2000 or after 2099 are refused as a unit mistake. Empty means now. An event counts only while its subscription is active and the billing period is open.',
 		displayOptions: showFor(operations),
 	};
 }
@@ -105,7 +106,7 @@ export function propertiesFields(operations: Operation[]): INodeProperties[] {
 			placeholder: 'Add Property',
 			default: {},
 			description:
-				'Values are sent exactly as they resolve: "10" stays text and {{ 10 }} is a number. Lago reads numeric text as a number for sums.',
+				'The key must match the field name your billable metric sums or filters on (e.g. gb). Values are sent exactly as they resolve: "10" stays text and {{ 10 }} is a number; Lago reads numeric text as a number for sums.',
 			options: [
 				{
 					displayName: 'Property',
@@ -139,12 +140,22 @@ export function propertiesFields(operations: Operation[]): INodeProperties[] {
 			default: '{}',
 			placeholder: '{"gb": 10, "region": "eu"}',
 			description: 'A JSON object of event properties, e.g. {"gb": 10, "operation_type": "add"}. Nested objects and arrays are kept.',
+			hint: 'A JSON object, e.g. {"gb": 10, "region": "eu"}. Numbers above 2^53 must be in quotes.',
 			displayOptions: { show: { ...showFor(operations).show, propertiesInput: ['json'] } },
 		},
 	];
 }
 
 export const retryOptions: INodeProperties[] = [
+	{
+		displayName: 'Initial Retry Delay (Ms)',
+		name: 'initialRetryDelay',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 60000 },
+		default: 500,
+		description:
+			"First wait before a retry, in milliseconds; it doubles on each retry, with jitter. A 429 waits for Lago's X-RateLimit-Reset instead.",
+	},
 	{
 		displayName: 'Max Attempts',
 		name: 'maxAttempts',
@@ -161,15 +172,6 @@ export const retryOptions: INodeProperties[] = [
 		typeOptions: { minValue: 0, maxValue: 3600 },
 		default: 120,
 		description: 'Upper bound on the time spent on one request, waits included, before the node reports the failure',
-	},
-	{
-		displayName: 'Initial Retry Delay (Ms)',
-		name: 'initialRetryDelay',
-		type: 'number',
-		typeOptions: { minValue: 0, maxValue: 60000 },
-		default: 500,
-		description:
-			"First wait before a retry, in milliseconds; it doubles on each retry, with jitter. A 429 waits for Lago's X-RateLimit-Reset instead.",
 	},
 ];
 
@@ -191,5 +193,5 @@ export const onDuplicateOption: INodeProperties = {
 	],
 	default: 'succeed',
 	description:
-		'What to do when Lago already has an event with this Transaction ID for the subscription (Lago answers value_already_exist and keeps the first event)',
+		'What to do when Lago already has an event with this Transaction ID for the subscription (Lago answers value_already_exist and keeps the first event). Succeed also hides a mapped Transaction ID that is not unique, so map a real record ID.',
 };

@@ -37,6 +37,14 @@ export const additionalEventFields = (operation: 'create' | 'createBatch'): INod
 });
 
 export const createDescription: INodeProperties[] = [
+	{
+		displayName:
+			"Sends one event per input item. Each event needs the subscription's external ID (not the customer's), a metric code that exists in Lago, and a Transaction ID that is unique per usage record. For many items, Send Batch is much faster.",
+		name: 'sendNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: showOnlyForCreate,
+	},
 	subscriptionField(['create']),
 	metricCodeField(['create']),
 	transactionIdField(['create']),
