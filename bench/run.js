@@ -46,7 +46,7 @@ function workflow(id, name, tail) {
 }
 
 function workflows(sandboxUrl) {
-	const lago = (operation) => ({
+	const lago = (operation, options = {}) => ({
 		type: 'n8n-nodes-lago.lagoEvents',
 		typeVersion: 1,
 		credentials: { lagoApi: { id: 'benchLagoCred001', name: 'Lago sandbox (bench)' } },
@@ -57,7 +57,7 @@ function workflows(sandboxUrl) {
 			code: { __rl: true, mode: 'id', value: 'api_calls' },
 			transactionId: '={{ $json.tx }}',
 			timestamp: '={{ $json.at }}',
-			options: {},
+			options,
 		},
 	});
 	const httpRequest = {
@@ -79,6 +79,7 @@ function workflows(sandboxUrl) {
 		b: workflow('benchHttpReq001', 'bench (b) HTTP Request', httpRequest),
 		c: workflow('benchLagoSend01', 'bench (c) Lago Send', lago('create')),
 		d: workflow('benchLagoBatch1', 'bench (d) Lago Send Batch', lago('createBatch')),
+		p: workflow('benchLagoBatch4', 'bench (d4) Lago Send Batch, 4 parallel', lago('createBatch', { parallelRequests: 4 })),
 	};
 }
 
@@ -137,8 +138,8 @@ async function main() {
 		const wfs = workflows(sb.url);
 		await n8n.importWorkflows(Object.values(wfs));
 		const results = {};
-		const labels = { a: '(a) Code node only (baseline)', b: '(b) HTTP Request node, per item', c: '(c) Lago Events Send, per item', d: '(d) Lago Events Send Batch', e: '(e) lago-javascript-client, batches of 100' };
-		for (const key of ['a', 'b', 'c', 'd']) {
+		const labels = { a: '(a) Code node only (baseline)', b: '(b) HTTP Request node, per item', c: '(c) Lago Events Send, per item', d: '(d) Lago Events Send Batch', p: '(d4) Send Batch, Parallel Requests 4', e: '(e) lago-javascript-client, batches of 100' };
+		for (const key of ['a', 'b', 'c', 'd', 'p']) {
 			sb.reset();
 			console.log(`running ${labels[key]} on ${N} items...`);
 			const { wallMs, nodeMs, peakRssMiB } = await timedExecute(n8n, wfs[key].id);
@@ -151,41 +152,47 @@ async function main() {
 		const floor = await sdkFloor(sb.url);
 		if (sb.stats().distinctTransactionIds !== N) throw new Error(`SDK floor stored ${sb.stats().distinctTransactionIds} ids`);
 		results.e = { label: labels.e, key: 'e', wallSeconds: floor.wallSeconds, ingestSeconds: floor.ingestSeconds, requests: sb.stats().requests, storedDistinct: N, peakRssMiB: floor.peakRssMiB };
+		// The ingest of an n8n run is the time n8n measured inside the sending node. Wall minus baseline is also kept,
+		// but for Send Batch it is within the noise of the baseline itself (n8n start-up, storing and printing items).
 		const baseline = results.a.wallSeconds;
-		for (const key of ['b', 'c', 'd']) results[key].ingestSeconds = Math.max(0.001, results[key].wallSeconds - baseline);
-		for (const key of ['b', 'c', 'd', 'e']) results[key].eventsPerSecond = Math.round(N / results[key].ingestSeconds);
+		for (const key of ['b', 'c', 'd', 'p']) {
+			results[key].wallMinusBaselineSeconds = results[key].wallSeconds - baseline;
+			results[key].ingestSeconds = results[key].nodeSeconds;
+		}
+		for (const key of ['b', 'c', 'd', 'p', 'e']) results[key].eventsPerSecond = Math.round(N / results[key].ingestSeconds);
 
 		console.log('\nmeasuring the node in-process on 100,000 items...');
 		const inprocessFile = path.join(os.tmpdir(), `lago-inprocess-${process.pid}.json`);
 		execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'inprocess.js'), '100000', '--json', inprocessFile], { stdio: 'inherit' });
 		const inprocess = JSON.parse(fs.readFileSync(inprocessFile, 'utf8'));
 
-		const d = results.d.ingestSeconds;
-		const ratios = { 'b/d': results.b.ingestSeconds / d, 'c/d': results.c.ingestSeconds / d, 'd/e': d / results.e.ingestSeconds };
+		const ratio = (x, y) => results[x].ingestSeconds / results[y].ingestSeconds;
+		const ratios = { 'b/d': ratio('b', 'd'), 'c/d': ratio('c', 'd'), 'd/e': ratio('d', 'e'), 'b/d4': ratio('b', 'p'), 'c/d4': ratio('c', 'p'), 'd4/e': ratio('p', 'e') };
 		const machine = `${os.cpus().length} cores (${os.cpus()[0].model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
 		const report = { date: new Date().toISOString(), flavour: FLAVOURS[flavour].label, node: execFileSync(n8n.flavour.node, ['--version']).toString().trim(), items: N, machine, results, ratios, inprocess, command: `npm run bench${flavour === 'n8n2' ? ' -- --n8n2' : ''}` };
 
 		console.log(`\n${report.flavour} (${report.node}), ${N} events, ${machine}`);
-		console.log('| way of sending | wall s | minus baseline s | in the node s | requests | events/s | peak RSS MiB |');
+		console.log('| way of sending | wall s | wall minus baseline s | ingest s (in the node) | requests | events/s | peak RSS MiB |');
 		console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-		for (const key of ['a', 'b', 'c', 'd', 'e']) {
+		const fmt = (v) => (v === undefined ? '–' : v.toFixed(2));
+		for (const key of ['a', 'b', 'c', 'd', 'p', 'e']) {
 			const r = results[key];
-			const fmt = (v) => (v === undefined ? '–' : v.toFixed(2));
-			console.log(`| ${r.label} | ${r.wallSeconds.toFixed(2)} | ${fmt(r.ingestSeconds)} | ${fmt(key === 'e' ? r.ingestSeconds : r.nodeSeconds)} | ${r.requests} | ${r.eventsPerSecond ?? '–'} | ${r.peakRssMiB} |`);
+			console.log(`| ${r.label} | ${r.wallSeconds.toFixed(2)} | ${fmt(r.wallMinusBaselineSeconds)} | ${fmt(r.ingestSeconds)} | ${r.requests} | ${r.eventsPerSecond ?? '–'} | ${r.peakRssMiB} |`);
 		}
-		console.log(`\nSend Batch is ${ratios['b/d'].toFixed(1)}x faster than the HTTP Request node (b/d) and ${ratios['c/d'].toFixed(1)}x faster than Send per item (c/d); it takes ${ratios['d/e'].toFixed(2)}x the SDK floor (d/e).`);
+		console.log(`\nSend Batch ingests ${ratios['b/d'].toFixed(1)}x faster than the HTTP Request node (b/d) and ${ratios['c/d'].toFixed(1)}x faster than Send per item (c/d), in ${ratios['d/e'].toFixed(2)}x the SDK floor's time (d/e).`);
+		console.log(`With 4 parallel requests: ${ratios['b/d4'].toFixed(1)}x (b), ${ratios['c/d4'].toFixed(1)}x (c), ${ratios['d4/e'].toFixed(2)}x the SDK floor.`);
 		console.log(`In-process, 100,000 items: ${inprocess.cpuMicrosPerItem} µs CPU per item, memory growth ${inprocess.memoryGrowthMiB} MiB.`);
 		const targets = {
 			'Send Batch >= 25x faster than (b)': ratios['b/d'] >= 25,
 			'Send Batch >= 25x faster than (c)': ratios['c/d'] >= 25,
-			'within 1.5x of the SDK floor (d/e <= 1.5)': ratios['d/e'] <= 1.5,
+			'Send Batch within 1.5x of the SDK floor (d/e <= 1.5)': ratios['d/e'] <= 1.5,
 			'under 50 µs CPU per item': inprocess.cpuMicrosPerItem < 50,
 			'under 300 MiB memory growth at 100,000 items': inprocess.memoryGrowthMiB < 300,
 		};
 		report.targets = targets;
 		for (const [name, met] of Object.entries(targets)) console.log(`${met ? 'met    ' : 'MISSED '} ${name}`);
 		fs.writeFileSync(path.join(RESULTS, `${flavour}.json`), `${JSON.stringify(report, null, 2)}\n`);
-		fs.writeFileSync(path.join(RESULTS, `${flavour}.svg`), svgChart(['b', 'c', 'd', 'e'].map((k) => results[k]), `${N} events into Lago, seconds (minus baseline), ${report.flavour}`));
+		fs.writeFileSync(path.join(RESULTS, `${flavour}.svg`), svgChart(['b', 'c', 'd', 'p', 'e'].map((k) => results[k]), `${N} events into Lago: seconds of ingest (time in the sending node), ${report.flavour}`));
 		console.log(`\nwrote bench/results/${flavour}.json and bench/results/${flavour}.svg`);
 	} finally {
 		await n8n.dispose();

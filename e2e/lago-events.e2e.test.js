@@ -14,8 +14,19 @@ const WRONG_KEY = 'e2e-WRONG-key-9f2a77c1';
 const TS = 1768471200; // 2026-01-15T10:00:00Z
 
 const WORKFLOW_DIR = path.join(__dirname, 'workflows');
+const WORKFLOW_FILES = [
+	'send.json',
+	'get.json',
+	'estimate-fees.json',
+	'send-batch-1000.json',
+	'continue-on-fail.json',
+	'continue-on-fail-batch.json',
+	'wrong-api-key.json',
+	'base-url-forms.json',
+	'demo.json',
+];
 const workflows = {};
-for (const file of fs.readdirSync(WORKFLOW_DIR).filter((f) => f.endsWith('.json'))) {
+for (const file of WORKFLOW_FILES) {
 	const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOW_DIR, file), 'utf8'));
 	workflows[wf.id] = wf;
 }

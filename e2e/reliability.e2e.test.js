@@ -17,6 +17,19 @@ const examples = fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json'))
 
 const SOAK_FAULTS = { seed: 20261127, rate503: 0.1, rate429: 0.05, resetSeconds: 1, rateReset: 0.02 };
 
+/**
+ * n8n 2.x's Tool Executor takes its query keyed by tool name ({"Send_usage_to_Lago": {...}}), 1.x takes the
+ * arguments themselves; the fixture holds the 1.x form.
+ */
+function keyToolQueryByToolName(wf) {
+	const executor = wf.nodes.find((n) => n.type === '@n8n/n8n-nodes-langchain.toolExecutor');
+	if (!executor) return wf;
+	const tool = wf.nodes.find((n) => n.type === 'n8n-nodes-lago.lagoEventsTool');
+	const toolName = tool.name.replace(/[^a-zA-Z0-9_-]/g, '_');
+	const query = JSON.stringify({ [toolName]: JSON.parse(executor.parameters.query) });
+	return { ...wf, nodes: wf.nodes.map((n) => (n === executor ? { ...n, parameters: { ...n.parameters, query } } : n)) };
+}
+
 let tarballPromise;
 const tarballOnce = () => (tarballPromise = tarballPromise || currentTarball());
 
@@ -33,7 +46,7 @@ describe.each([
 		await n8n.importCredentials([
 			{ id: 'lagoE2eCredMain', name: 'Lago sandbox (e2e)', type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: API_KEY } },
 		]);
-		await n8n.importWorkflows(workflows);
+		await n8n.importWorkflows(workflows.map((wf) => (key === 'n8n2' ? keyToolQueryByToolName(wf) : wf)));
 	}, 300_000);
 
 	afterAll(async () => {

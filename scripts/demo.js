@@ -136,11 +136,7 @@ async function main() {
 		await n8n.importCredentials([{ ...CREDENTIAL, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: SANDBOX_KEY } }]);
 		await n8n.importWorkflows(workflows.map((w) => w.wf));
 
-		// n8n 1.123 on Node 20 runs with isolated-vm 5 (see e2e/lib/install.js); under its default "vm" expression
-		// engine, node references such as {{ $('Node').item.json.x }} evaluate to nothing (built-in nodes too), which
-		// breaks examples/estimate-before-charging.json. The legacy engine evaluates them as every earlier n8n did.
-		const extraEnv = opts.flavour === 'n8n1' ? { N8N_EXPRESSION_ENGINE: 'legacy' } : {};
-		const { url } = await n8n.start({ port: opts.port, extraEnv });
+		const { url } = await n8n.start({ port: opts.port });
 		n8n.daemon.exited.then(({ code, signal }) => {
 			if (stopping) return;
 			log(`n8n exited unexpectedly (${signal || code}); log: ${n8n.logFile}`);

@@ -25,6 +25,11 @@ const FLAVOURS = {
 		overrides: { xlsx: '0.18.5', 'isolated-vm': '5.0.4' },
 		ignoreScripts: false,
 		rebuild: [],
+		// n8n 1.123 defaults to the isolated-vm ("vm") expression engine. With isolated-vm 5 on Node 20 it is not
+		// dependable: about 1 in 4 `n8n execute` runs ended in SIGSEGV, and node references such as
+		// {{ $('Node').item.json.x }} evaluated to nothing, in built-in nodes too. The legacy engine is what n8n 1.x
+		// used before the vm engine was backported late in the 1.x line (LAGO_E2E_EXPRESSION_ENGINE=vm overrides).
+		env: { N8N_EXPRESSION_ENGINE: 'legacy' },
 	},
 	n8n2: {
 		key: 'n8n2',
@@ -36,6 +41,7 @@ const FLAVOURS = {
 		// install scripts, then build the two native modules n8n needs to start.
 		ignoreScripts: true,
 		rebuild: ['sqlite3', 'isolated-vm'],
+		env: {},
 	},
 };
 

@@ -72,7 +72,7 @@ class ExecutionResult {
 
 	describe() {
 		const tail = (s) => s.split('\n').filter(Boolean).slice(-15).join('\n');
-		return `[${this.flavour} execute ${this.workflowId}: exit ${this.exitCode}${this.timedOut ? ' TIMEOUT' : ''}, ${fmtSecs(this.ms)}${this.error ? ', error: ' + this.error.message : ''}]` + (this.run ? '' : `\nstdout:\n${tail(this.stdout)}\nstderr:\n${tail(this.stderr)}`);
+		return `[${this.flavour} execute ${this.workflowId}: exit ${this.exitCode}${this.signal ? ` (${this.signal})` : ''}${this.timedOut ? ' TIMEOUT' : ''}, ${fmtSecs(this.ms)}${this.error ? ', error: ' + this.error.message : ''}]` + (this.run ? '' : `\nstdout:\n${tail(this.stdout)}\nstderr:\n${tail(this.stderr)}`);
 	}
 }
 
@@ -107,7 +107,10 @@ class N8nInstance {
 	}
 
 	env(extra = {}) {
+		const engine = process.env.LAGO_E2E_EXPRESSION_ENGINE ? { N8N_EXPRESSION_ENGINE: process.env.LAGO_E2E_EXPRESSION_ENGINE } : {};
 		return flavourEnv(this.flavour.key, {
+			...FLAVOURS[this.flavour.key].env,
+			...engine,
 			N8N_USER_FOLDER: this.userFolder,
 			N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
 			N8N_DIAGNOSTICS_ENABLED: 'false',

@@ -48,14 +48,25 @@ async function packPackage() {
 	const info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
 	const tarball = path.join(dest, info[0].filename);
 	if (!fs.existsSync(tarball)) throw new Error(`npm pack did not produce ${tarball}`);
-	const previous = readLatest();
 	fs.mkdirSync(CACHE_DIR, { recursive: true });
 	fs.writeFileSync(LATEST, JSON.stringify({ tarball, name: pkg.name, version: pkg.version, files: info[0].files.map((f) => f.path), packedAt: new Date().toISOString() }, null, 2));
-	if (previous && previous.tarball !== tarball && previous.tarball.startsWith(os.tmpdir())) {
-		fs.rmSync(path.dirname(previous.tarball), { recursive: true, force: true });
-	}
+	removeOldPacks(dest);
 	log(`packed ${info[0].filename} (${info[0].entryCount} files, ${(info[0].size / 1024).toFixed(1)} kB) in ${fmtSecs(Date.now() - t0)}`);
 	return tarball;
+}
+
+/** Earlier packs in the temp dir, once they are an hour old (a run still going may be using a recent one). */
+function removeOldPacks(keep) {
+	const cutoff = Date.now() - 60 * 60_000;
+	for (const name of fs.readdirSync(os.tmpdir())) {
+		const dir = path.join(os.tmpdir(), name);
+		if (!name.startsWith('lago-e2e-pack-') || dir === keep) continue;
+		try {
+			if (fs.statSync(dir).mtimeMs < cutoff) fs.rmSync(dir, { recursive: true, force: true });
+		} catch {
+			/* gone already */
+		}
+	}
 }
 
 function readLatest() {

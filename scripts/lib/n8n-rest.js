@@ -81,20 +81,27 @@ class N8nRest {
 		return json.data;
 	}
 
-	/** Polls until the execution has finished; returns { status, runData, error, raw }. */
+	/**
+	 * Polls until the execution has finished and its data is readable; returns { status, runData, error, raw }.
+	 * n8n can report a finished status a moment before the run data is stored, so an empty result is polled again.
+	 */
 	async waitForExecution(executionId, { timeoutMs = 120_000, flattedFrom } = {}) {
 		const started = Date.now();
+		let finishedEmptySince = 0;
 		for (;;) {
 			const { json } = await this.request('GET', `/rest/executions/${encodeURIComponent(executionId)}`, undefined, { allow: [404] });
 			const ex = json && json.data;
 			if (ex && ex.status && !['new', 'running', 'waiting'].includes(ex.status)) {
-				const data = typeof ex.data === 'string' ? parseFlatted(ex.data, flattedFrom) : ex.data;
+				const data = typeof ex.data === 'string' && ex.data ? parseFlatted(ex.data, flattedFrom) : ex.data;
 				const resultData = (data && data.resultData) || {};
-				if (process.env.DEBUG_N8N_REST) console.error('poll', JSON.stringify({ status: ex.status, finished: ex.finished, startedAt: ex.startedAt, stoppedAt: ex.stoppedAt, keys: Object.keys(resultData.runData || {}), dataLen: String(ex.data).length }), Object.keys(resultData.runData || {}).length ? '' : JSON.stringify(data).slice(0, 1500));
-				return { status: ex.status, runData: resultData.runData || {}, error: resultData.error, raw: ex };
+				const runData = resultData.runData || {};
+				const result = { status: ex.status, runData, error: resultData.error, raw: ex };
+				if (Object.keys(runData).length || result.error) return result;
+				finishedEmptySince = finishedEmptySince || Date.now();
+				if (Date.now() - finishedEmptySince > 10_000) return result;
 			}
 			if (Date.now() - started > timeoutMs) throw new Error(`execution ${executionId} still ${ex ? ex.status : 'unknown'} after ${timeoutMs / 1000} s`);
-			await new Promise((r) => setTimeout(r, 500));
+			await new Promise((r) => setTimeout(r, 300));
 		}
 	}
 }

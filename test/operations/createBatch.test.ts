@@ -240,3 +240,39 @@ describe("Send Batch under n8n's Retry On Fail", () => {
 		expect(sandbox().stats().distinctTransactionIds).toBe(250);
 	});
 });
+
+describe('Send Batch with Parallel Requests', () => {
+	test('1,000 items with 4 requests in flight: 10 requests, every event stored once, output in input order', async () => {
+		const items = makeItems(1000);
+		const result = await sendBatch(items, { options: { parallelRequests: 4 } });
+		expect(result.error).toBeUndefined();
+		expect(batchRequests()).toHaveLength(10);
+		expect(new Set(batchRequests().flatMap(sentIds))).toEqual(new Set(items.map((i) => i.id)));
+		expect(sandbox().stats().distinctTransactionIds).toBe(1000);
+		result.items.forEach((item, i) => {
+			expect(item.pairedItem).toEqual({ item: i });
+			expect(item.json.transaction_id).toBe(`tx-${i}`);
+		});
+	});
+
+	test('a failure stops the run after the batches in flight finish, and the error lists exactly what was ingested', async () => {
+		sandbox().setRejectTransactionIds(['tx-250']);
+		const result = await sendBatch(makeItems(1000), { options: { parallelRequests: 3 } });
+		expect(result.error?.message).toBe('Lago rejected the event: expression_evaluation_failed: Variable: b not found [item 250]');
+		const stored = sandbox().events.map((e) => Number(e.transaction_id.slice(3))).sort((a, b) => a - b);
+		const described = /Already ingested by Lago in this run \(safe to re-run only with the same Transaction IDs\): items ([\d, -]+)\./.exec(result.error?.description ?? '');
+		expect(described).not.toBeNull();
+		const ranges = described![1].split(', ').flatMap((r) => {
+			const [from, to = from] = r.split('-').map(Number);
+			return Array.from({ length: to - from + 1 }, (_, k) => from + k);
+		});
+		expect(ranges).toEqual(stored);
+		expect(stored.length).toBeLessThan(1000);
+	});
+
+	test.each([0, 5])('Parallel Requests %p is clamped to 1..4', async (parallelRequests) => {
+		const result = await sendBatch(makeItems(150), { options: { parallelRequests } });
+		expect(result.error).toBeUndefined();
+		expect(sandbox().stats().storedEvents).toBe(150);
+	});
+});

@@ -20,6 +20,7 @@ import type { LagoResponse } from '../../shared/transport';
 import { additionalEventFields, eventContext } from './create';
 
 export const MAX_BATCH_SIZE = 100;
+export const MAX_PARALLEL_REQUESTS = 4;
 
 const showOnlyForCreateBatch = { show: { resource: ['event'], operation: ['createBatch'] } };
 
@@ -57,6 +58,15 @@ export const createBatchDescription: INodeProperties[] = [
 			},
 			...retryOptions,
 			onDuplicateOption,
+			{
+				displayName: 'Parallel Requests',
+				name: 'parallelRequests',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: MAX_PARALLEL_REQUESTS },
+				default: 1,
+				description:
+					'How many batch requests may be in flight at once, from 1 to 4. More is faster for large runs; each batch still gets its own retries, and results stay in input order. Lago Cloud allows about 500 event requests per second per organisation.',
+			},
 		],
 	},
 ];
@@ -112,6 +122,7 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 		throw new NodeOperationError(node, (error as Error).message, { description: (error as FieldError).hint });
 	}
 	const policy = retryPolicyFromOptions(options);
+	const parallel = Math.min(MAX_PARALLEL_REQUESTS, Math.max(1, Math.floor(Number(options.parallelRequests) || 1)));
 	const duplicatesSucceed = options.onDuplicate !== 'fail';
 	const run = runContext(this);
 	const now = Date.now();
@@ -134,11 +145,13 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 		return lines.join(' ');
 	};
 
+	// Without Continue On Fail the first failure stops the run; batches already in flight finish first, so the
+	// error can say exactly what was ingested.
+	let stop: { error: Error & { description?: string | null }; entries: Pending[] } | undefined;
 	const fail = (entries: Pending[], makeError: (itemIndex: number) => Error & { description?: string | null }) => {
 		if (!continueOnFail) {
-			const error = makeError(entries[0].itemIndex);
-			error.description = [error.description, stateDescription(entries)].filter(Boolean).join('\n');
-			throw error;
+			stop ??= { error: makeError(entries[0].itemIndex), entries };
+			return;
 		}
 		for (const entry of entries) results[entry.itemIndex] = errorItem(node, makeError(entry.itemIndex), entry.itemIndex, { transaction_id: entry.event.transaction_id });
 	};
@@ -182,7 +195,7 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 		if (rejected.length) {
 			const errorFor = (entry: Pending) =>
 				lagoApiError(node, describeLagoError(422, { status: 422, code: 'validation_errors', error_details: rejectedDetails.get(entry) }, { operation: 'createBatch', ...eventContext(entry.event) }), entry.itemIndex);
-			if (!continueOnFail) fail(rejected, () => errorFor(rejected[0]));
+			if (!continueOnFail) return fail(rejected, () => errorFor(rejected[0]));
 			for (const entry of rejected) results[entry.itemIndex] = errorItem(node, errorFor(entry), entry.itemIndex, { transaction_id: entry.event.transaction_id });
 		}
 		if (rest.length === 0) return;
@@ -200,8 +213,16 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 		);
 	};
 
-	for (let start = 0; start < pending.length; start += batchSize) {
-		await sendBatch(pending.slice(start, start + batchSize), false);
+	const batches: Pending[][] = [];
+	for (let start = 0; start < pending.length; start += batchSize) batches.push(pending.slice(start, start + batchSize));
+	let next = 0;
+	const sender = async () => {
+		while (next < batches.length && !stop) await sendBatch(batches[next++], false);
+	};
+	await Promise.all(Array.from({ length: Math.min(parallel, batches.length) }, sender));
+	if (stop) {
+		stop.error.description = [stop.error.description, stateDescription(stop.entries)].filter(Boolean).join('\n');
+		throw stop.error;
 	}
 
 	const output: INodeExecutionData[] = [];
