@@ -134,8 +134,8 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 	for (const [itemIndex, item] of failed) results[itemIndex] = item;
 	const ingested: number[] = [];
 
-	const stateDescription = (failed: Pending[]) => {
-		const notSent = pending.filter((p) => results[p.itemIndex] === undefined && !failed.includes(p)).map((p) => p.itemIndex);
+	const stateDescription = (stoppedAt: Pending[]) => {
+		const notSent = pending.filter((p) => results[p.itemIndex] === undefined && !stoppedAt.includes(p)).map((p) => p.itemIndex);
 		const lines = [
 			ingested.length
 				? `Already ingested by Lago in this run (safe to re-run only with the same Transaction IDs): items ${formatItemRanges(ingested)}.`
