@@ -13,11 +13,10 @@
 
 const fs = require('fs');
 const path = require('path');
-const { startSandbox } = require('../sandbox');
-const { ensureN8n, CACHE_DIR, REPO_ROOT } = require('../e2e/lib/install');
-const { N8nInstance } = require('../e2e/lib/n8n');
-const { assertBuilt, currentTarball } = require('../e2e/lib/pack');
+const { REPO_ROOT } = require('../e2e/lib/install');
+const { assertBuilt } = require('../e2e/lib/pack');
 const { log, fmtSecs } = require('../e2e/lib/proc');
+const { startEditorSession } = require('./lib/editor-session');
 const { N8nRest } = require('./lib/n8n-rest');
 
 const OWNER = { email: 'demo@example.com', password: 'Lago-Demo-2026', firstName: 'Demo', lastName: 'Owner' };
@@ -124,19 +123,17 @@ async function main() {
 	}
 
 	try {
-		await ensureN8n(opts.flavour);
-		const tarball = await currentTarball();
-
-		const sb = await startSandbox({ port: opts.sandboxPort, apiKey: SANDBOX_KEY });
-		cleanup.push(() => sb.stop());
-		log(`Lago sandbox on ${sb.apiUrl}`);
-
-		const n8n = await N8nInstance.create(opts.flavour, { tarball, baseDir: CACHE_DIR, prefix: 'demo-', keep: opts.keep });
-		cleanup.push(() => n8n.dispose());
-		await n8n.importCredentials([{ ...CREDENTIAL, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: SANDBOX_KEY } }]);
-		await n8n.importWorkflows(workflows.map((w) => w.wf));
-
-		const { url } = await n8n.start({ port: opts.port });
+		const { sb, n8n, url } = await startEditorSession({
+			flavour: opts.flavour,
+			prefix: 'demo-',
+			keep: opts.keep,
+			port: opts.port,
+			sandboxPort: opts.sandboxPort,
+			apiKey: SANDBOX_KEY,
+			credential: CREDENTIAL,
+			workflows: workflows.map((w) => w.wf),
+			cleanup,
+		});
 		n8n.daemon.exited.then(({ code, signal }) => {
 			if (stopping) return;
 			log(`n8n exited unexpectedly (${signal || code}); log: ${n8n.logFile}`);

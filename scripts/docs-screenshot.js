@@ -22,11 +22,10 @@
 
 const fs = require('fs');
 const path = require('path');
-const { startSandbox } = require('../sandbox');
-const { ensureN8n, CACHE_DIR, REPO_ROOT } = require('../e2e/lib/install');
-const { N8nInstance } = require('../e2e/lib/n8n');
-const { assertBuilt, currentTarball } = require('../e2e/lib/pack');
+const { REPO_ROOT } = require('../e2e/lib/install');
+const { assertBuilt } = require('../e2e/lib/pack');
 const { log, fmtSecs } = require('../e2e/lib/proc');
+const { startEditorSession } = require('./lib/editor-session');
 const { N8nRest } = require('./lib/n8n-rest');
 
 const OWNER = { email: 'docs@example.com', password: 'Lago-Docs-2026', firstName: 'Docs', lastName: 'Owner' };
@@ -240,18 +239,16 @@ async function main() {
 
 	const results = { shots: {}, errors: [] };
 	try {
-		await ensureN8n('n8n1');
-		const tarball = await currentTarball();
-
-		const sb = await startSandbox({ port: 0, apiKey: SANDBOX_KEY });
-		cleanup.push(() => sb.stop());
-		log(`Lago sandbox on ${sb.apiUrl}`);
-
-		const n8n = await N8nInstance.create('n8n1', { tarball, baseDir: CACHE_DIR, prefix: 'docs-shot-', keep: opts.keep });
-		cleanup.push(() => n8n.dispose());
-		await n8n.importCredentials([{ ...CREDENTIAL, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: SANDBOX_KEY } }]);
-		await n8n.importWorkflows(Object.values(WORKFLOWS));
-		const { url } = await n8n.start({ extraEnv: { N8N_EXPRESSION_ENGINE: 'legacy' } });
+		const { sb, n8n, url } = await startEditorSession({
+			flavour: 'n8n1',
+			prefix: 'docs-shot-',
+			keep: opts.keep,
+			apiKey: SANDBOX_KEY,
+			credential: CREDENTIAL,
+			workflows: Object.values(WORKFLOWS),
+			extraEnv: { N8N_EXPRESSION_ENGINE: 'legacy' },
+			cleanup,
+		});
 
 		const rest = new N8nRest(url);
 		log(`n8n owner: ${await rest.setupOwnerOrLogin(OWNER)}`);

@@ -1,0 +1,29 @@
+'use strict';
+// What the demo and the docs screenshots both need: the Lago sandbox and a fresh n8n editor with this package
+// installed as a community package, a Lago credential pointing at the sandbox, and the given workflows imported.
+
+const { startSandbox } = require('../../sandbox');
+const { ensureN8n, CACHE_DIR } = require('../../e2e/lib/install');
+const { N8nInstance } = require('../../e2e/lib/n8n');
+const { currentTarball } = require('../../e2e/lib/pack');
+const { log } = require('../../e2e/lib/proc');
+
+/**
+ * Starts the sandbox and n8n; each cleanup step is pushed onto `cleanup` as soon as the thing it stops exists.
+ * @returns {Promise<{ sb: import('../../sandbox').Sandbox, n8n: N8nInstance, url: string }>}
+ */
+async function startEditorSession({ flavour, prefix, keep, port, sandboxPort = 0, apiKey, credential, workflows, extraEnv, cleanup }) {
+	await ensureN8n(flavour);
+	const tarball = await currentTarball();
+	const sb = await startSandbox({ port: sandboxPort, apiKey });
+	cleanup.push(() => sb.stop());
+	log(`Lago sandbox on ${sb.apiUrl}`);
+	const n8n = await N8nInstance.create(flavour, { tarball, baseDir: CACHE_DIR, prefix, keep });
+	cleanup.push(() => n8n.dispose());
+	await n8n.importCredentials([{ ...credential, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey } }]);
+	await n8n.importWorkflows(workflows);
+	const { url } = await n8n.start({ port, extraEnv });
+	return { sb, n8n, url };
+}
+
+module.exports = { startEditorSession };
