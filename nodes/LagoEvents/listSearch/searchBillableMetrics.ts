@@ -9,7 +9,7 @@ export async function searchBillableMetrics(this: ILoadOptionsFunctions, filter?
 	const page = Number(paginationToken) > 0 ? Number(paginationToken) : 1;
 	const qs: IDataObject = { page, per_page: PER_PAGE };
 	if (filter?.trim()) qs.search_term = filter.trim();
-	const { body } = await lagoRequest.call(this, { method: 'GET', path: '/billable_metrics', qs }, { operation: 'listMetrics' }, { maxAttempts: 3, maxRetryTimeMs: 10_000, initialDelayMs: 300 });
+	const body = await lagoRequest.call(this, { method: 'GET', path: '/billable_metrics', qs }, { operation: 'listMetrics' }, { maxAttempts: 3, maxRetryTimeMs: 10_000, initialDelayMs: 300 });
 	const metrics = Array.isArray(body.billable_metrics) ? (body.billable_metrics as IDataObject[]) : [];
 	const nextPage = (body.meta as IDataObject | undefined)?.next_page;
 	return {

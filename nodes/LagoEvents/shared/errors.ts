@@ -224,13 +224,17 @@ export function lagoApiError(node: INode, described: DescribedError, itemIndex?:
 	return error;
 }
 
+/** A NodeOperationError whose message names the item; n8n would otherwise reword some messages. */
+export function itemError(node: INode, message: string, itemIndex: number | undefined, description?: string): NodeOperationError {
+	const text = `${message}${itemSuffix(itemIndex)}`;
+	const error = new NodeOperationError(node, text, { itemIndex, description });
+	error.message = text;
+	return error;
+}
+
 /** A client-side validation failure: nothing was sent for this item. */
 export function fieldError(node: INode, error: FieldError, itemIndex: number): NodeOperationError {
-	const description = [error.hint, 'Nothing was sent to Lago for this item.'].filter(Boolean).join(' ');
-	const message = `${error.message}${itemSuffix(itemIndex)}`;
-	const nodeError = new NodeOperationError(node, message, { itemIndex, description });
-	nodeError.message = message;
-	return nodeError;
+	return itemError(node, error.message, itemIndex, [error.hint, 'Nothing was sent to Lago for this item.'].filter(Boolean).join(' '));
 }
 
 /**

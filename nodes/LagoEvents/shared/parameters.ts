@@ -126,6 +126,7 @@ export async function processItems<T>(
 		}
 	}
 	const output: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < ctx.getInputData().length; itemIndex++) output.push(...(results.get(itemIndex) ?? []));
+	const itemCount = ctx.getInputData().length;
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) output.push(...(results.get(itemIndex) ?? []));
 	return [output];
 }

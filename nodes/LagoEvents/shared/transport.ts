@@ -1,4 +1,4 @@
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
 	NodeApiError,
@@ -10,7 +10,7 @@ import type {
 	INode,
 } from 'n8n-workflow';
 
-import { describeLagoError, itemSuffix, lagoApiError } from './errors';
+import { describeLagoError, itemError, lagoApiError } from './errors';
 import type { DescribedError, LagoErrorContext } from './errors';
 
 /**
@@ -179,13 +179,6 @@ function parseBody(raw: unknown): unknown {
 	}
 }
 
-function credentialFailure(node: INode, error: Error, itemIndex?: number): NodeOperationError {
-	const message = `${error.message}${itemSuffix(itemIndex)}`;
-	const nodeError = new NodeOperationError(node, message, { itemIndex, description: 'Open the Lago API credential and correct it.' });
-	nodeError.message = message;
-	return nodeError;
-}
-
 /**
  * Sends one request with retries and returns Lago's final answer, whatever its status. Throws only for bad
  * credentials, or when the network failed on every attempt.
@@ -202,7 +195,7 @@ export async function sendToLago(
 		checkApiKey(credentials);
 		baseURL = resolveBaseUrl(credentials);
 	} catch (error) {
-		throw credentialFailure(this.getNode(), error as Error, itemIndex);
+		throw itemError(this.getNode(), (error as Error).message, itemIndex, 'Open the Lago API credential and correct it.');
 	}
 	const options: IHttpRequestOptions = {
 		method: request.method,
@@ -261,7 +254,7 @@ export async function sendToLago(
 		// n8n-workflow 2.x has no sleepWithAbort, so a cancelled execution is noticed between attempts instead.
 		await sleep(waitMs ?? 0);
 		if (signal?.aborted) {
-			throw new NodeOperationError(this.getNode(), `The execution was cancelled while waiting to retry ${request.method} ${request.path}${itemSuffix(itemIndex)}`, { itemIndex });
+			throw itemError(this.getNode(), `The execution was cancelled while waiting to retry ${request.method} ${request.path}`, itemIndex);
 		}
 	}
 }
@@ -299,11 +292,10 @@ export async function lagoRequest(
 	ctx: LagoErrorContext,
 	policy: RetryPolicy = DEFAULT_RETRY,
 	itemIndex?: number,
-): Promise<{ body: IDataObject; response: LagoResponse }> {
+): Promise<IDataObject> {
 	const response = await sendToLago.call(this, request, policy, itemIndex);
 	if (response.status >= 200 && response.status < 300) {
-		const body = response.body && typeof response.body === 'object' ? (response.body as IDataObject) : {};
-		return { body, response };
+		return response.body && typeof response.body === 'object' ? (response.body as IDataObject) : {};
 	}
 	throw responseError(this.getNode(), response, ctx, itemIndex);
 }

@@ -65,7 +65,7 @@ export async function estimateFees(this: IExecuteFunctions): Promise<INodeExecut
 			};
 		},
 		async ({ event, options, simplify }, itemIndex) => {
-			const { body } = await lagoRequest.call(
+			const body = await lagoRequest.call(
 				this,
 				{ method: 'POST', path: '/events/estimate_fees', body: { event } },
 				{ operation: 'estimateFees', externalSubscriptionId: event.external_subscription_id as string, code: event.code as string },

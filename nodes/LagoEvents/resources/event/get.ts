@@ -39,7 +39,7 @@ export async function get(this: IExecuteFunctions): Promise<INodeExecutionData[]
 			transactionId: parseIdentifier('transactionId', this.getNodeParameter('transactionId', itemIndex, ''), 'Transaction ID'),
 		}),
 		async ({ options, transactionId }, itemIndex) => {
-			const { body } = await lagoRequest.call(
+			const body = await lagoRequest.call(
 				this,
 				{ method: 'GET', path: `/events/${encodeURIComponent(transactionId)}` },
 				{ operation: 'get', transactionId },
