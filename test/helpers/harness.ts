@@ -43,13 +43,8 @@ class TestCredentialsHelper extends ICredentialsHelper {
 	}
 
 	async authenticate(credentials: ICredentialDataDecryptedObject, _type: string, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		// The credential's generic authenticate is one header template; resolve it the way n8n does.
-		const headers = credentialType.authenticate.properties.headers as Record<string, string>;
-		const resolved: IDataObject = {};
-		for (const [name, template] of Object.entries(headers)) {
-			resolved[name] = template.replace(/^=/, '').replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, key: string) => String(credentials[key] ?? ''));
-		}
-		return { ...requestOptions, headers: { ...(requestOptions.headers ?? {}), ...resolved } };
+		// n8n calls a credential's authenticate function as it is.
+		return await credentialType.authenticate(credentials, requestOptions);
 	}
 
 	async preAuthentication(): Promise<undefined> {

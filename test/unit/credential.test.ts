@@ -27,8 +27,14 @@ test.each([
 });
 
 test('the credential test calls an authenticated, cheap Lago route', () => {
-	const { test: credentialTest, authenticate } = new LagoApi();
+	const { test: credentialTest } = new LagoApi();
 	expect(credentialTest.request).toMatchObject({ url: '/billable_metrics', qs: { page: 1, per_page: 1 } });
 	expect(credentialTest.rules?.map((r) => (r.properties as { value: number }).value)).toEqual([401, 404]);
-	expect(authenticate.properties.headers).toEqual({ Authorization: '=Bearer {{$credentials.apiKey}}' });
+});
+
+test('authenticate adds the API key as a bearer token and keeps the request as it was', async () => {
+	const request = { url: '/events', method: 'POST' as const, headers: { Accept: 'application/json' }, body: '{"a":1}' };
+	const authenticated = await new LagoApi().authenticate({ apiKey: 'lago_key_1' }, request);
+	expect(authenticated).toEqual({ ...request, headers: { Accept: 'application/json', Authorization: 'Bearer lago_key_1' } });
+	expect(request.headers).toEqual({ Accept: 'application/json' });
 });
