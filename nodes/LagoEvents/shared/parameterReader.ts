@@ -55,14 +55,19 @@ export function rawParameter(parameters: IDataObject, name: string): unknown {
 	return current;
 }
 
+/** How one parameter is read for every item, worked out once per node run. */
+type ReadPlan =
+	| { kind: 'constant'; value: unknown }
+	| { kind: 'perItem'; locator: boolean; path: Array<string | number> | undefined };
+
 export class ParameterReader {
 	private readonly items: INodeExecutionData[];
 
 	private readonly parameters: IDataObject;
 
-	private readonly constants = new Map<string, unknown>();
+	private readonly raws = new Map<string, unknown>();
 
-	private readonly paths = new Map<string, Array<string | number> | undefined>();
+	private readonly plans = new Map<string, ReadPlan>();
 
 	constructor(private readonly ctx: IExecuteFunctions) {
 		this.items = ctx.getInputData();
@@ -71,24 +76,33 @@ export class ParameterReader {
 
 	/** The parameter as stored in the workflow, before any expression is resolved. */
 	raw(name: string): unknown {
-		return rawParameter(this.parameters, name);
+		if (!this.raws.has(name)) this.raws.set(name, rawParameter(this.parameters, name));
+		return this.raws.get(name);
 	}
 
 	get(name: string, itemIndex: number, fallback?: unknown): unknown {
+		let plan = this.plans.get(name);
+		if (!plan) {
+			plan = this.plan(name, itemIndex, fallback);
+			this.plans.set(name, plan);
+		}
+		if (plan.kind === 'constant') return plan.value;
+		if (plan.path) {
+			const value = readScalarAtPath(this.items[itemIndex]?.json, plan.path);
+			if (value !== undefined) return value;
+		}
+		return this.read(name, itemIndex, fallback, plan.locator);
+	}
+
+	private plan(name: string, itemIndex: number, fallback: unknown): ReadPlan {
 		const raw = this.raw(name);
 		// A resource locator ({ __rl, mode, value }) resolves to its value, e.g. the picked metric's code.
 		const locator = isResourceLocator(raw);
-		const read = () => this.ctx.getNodeParameter(name, itemIndex, fallback, { extractValue: locator });
-		if (!containsExpression(raw)) {
-			if (!this.constants.has(name)) this.constants.set(name, read());
-			return this.constants.get(name);
-		}
-		if (!this.paths.has(name)) this.paths.set(name, parseSimpleJsonPath(locator ? (raw as IDataObject).value : raw));
-		const path = this.paths.get(name);
-		if (path) {
-			const value = readScalarAtPath(this.items[itemIndex]?.json, path);
-			if (value !== undefined) return value;
-		}
-		return read();
+		if (!containsExpression(raw)) return { kind: 'constant', value: this.read(name, itemIndex, fallback, locator) };
+		return { kind: 'perItem', locator, path: parseSimpleJsonPath(locator ? (raw as IDataObject).value : raw) };
+	}
+
+	private read(name: string, itemIndex: number, fallback: unknown, locator: boolean): unknown {
+		return this.ctx.getNodeParameter(name, itemIndex, fallback, { extractValue: locator });
 	}
 }
