@@ -47,6 +47,8 @@ export interface RequestRecord {
 	fault: Fault | undefined;
 	/** Arrival time, epoch milliseconds. */
 	at: number;
+	/** When the answer was sent, epoch milliseconds; undefined while pending or when the connection was reset. */
+	answeredAt: number | undefined;
 }
 
 export interface LagoEvent {
@@ -68,6 +70,8 @@ export interface SandboxStats {
 	faults: { 429: number; 503: number; reset: number };
 	storedEvents: number;
 	distinctTransactionIds: number;
+	/** From the first request's arrival to the last answer, in ms (null before any request). */
+	trafficSpanMs: number | null;
 }
 
 export interface SeedEvent {

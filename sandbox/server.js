@@ -102,6 +102,7 @@ async function handle(state, req, res) {
 			status: null,
 			fault: undefined,
 			at,
+			answeredAt: undefined,
 		};
 		state.requests.push(record);
 	}
@@ -120,6 +121,7 @@ async function handle(state, req, res) {
 	const reply = (reply) => {
 		if (record) record.status = reply.status;
 		http.send(res, reply, rateHeaders);
+		if (record) record.answeredAt = Date.now();
 	};
 
 	if (isControl) {

@@ -10,7 +10,8 @@ const { RateWindow } = require('./http');
  *
  * @typedef {import('./faults').FaultOptions} FaultOptions
  * @typedef {{ method: string, path: string, query: Record<string, string>, headers: import('node:http').IncomingHttpHeaders,
- *   rawBody: string, body: unknown, status: number | null, fault: undefined | '429' | '503' | 'reset', at: number }} RequestRecord
+ *   rawBody: string, body: unknown, status: number | null, fault: undefined | '429' | '503' | 'reset', at: number,
+ *   answeredAt: number | undefined }} RequestRecord
  * @typedef {{ apiKey?: string, batchMaxLength?: number, faults?: FaultOptions | null, rejectTransactionIds?: string[] }} StateOptions
  */
 
@@ -45,7 +46,23 @@ class SandboxState {
 			faults,
 			storedEvents: this.store.events.length,
 			distinctTransactionIds: this.store.distinctTransactionIds(),
+			trafficSpanMs: this.trafficSpanMs(),
 		};
+	}
+
+	/**
+	 * Milliseconds from the first request's arrival to the last answer sent (or last arrival, for a dropped
+	 * connection): how long a client's sending took as the server saw it. null before any request.
+	 */
+	trafficSpanMs() {
+		if (this.requests.length === 0) return null;
+		let first = Infinity;
+		let last = -Infinity;
+		for (const r of this.requests) {
+			first = Math.min(first, r.at);
+			last = Math.max(last, r.answeredAt ?? r.at);
+		}
+		return last - first;
 	}
 
 	/** Clears traffic and events; options stay, and the fault sequence restarts from its seed. */

@@ -577,6 +577,7 @@ describe('Lago sandbox', () => {
 					status: 200,
 					fault: undefined,
 					at: expect.any(Number),
+					answeredAt: expect.any(Number),
 				}),
 				expect.objectContaining({ rawBody: 'not json', body: undefined, status: 400 }),
 				expect.objectContaining({ method: 'GET', path: '/api/v1/events/r1', status: 401 }),
@@ -588,7 +589,9 @@ describe('Lago sandbox', () => {
 				faults: { 429: 0, 503: 0, reset: 0 },
 				storedEvents: 1,
 				distinctTransactionIds: 1,
+				trafficSpanMs: sb.requests[2].answeredAt - sb.requests[0].at,
 			});
+			expect(sb.requests.every((r) => r.answeredAt >= r.at)).toBe(true);
 		});
 
 		it('seeds events programmatically so duplicates can be tested', async () => {
@@ -645,6 +648,7 @@ describe('Lago sandbox', () => {
 				faults: { 429: 0, 503: 1, reset: 0 },
 				storedEvents: 2,
 				distinctTransactionIds: 2,
+				trafficSpanMs: expect.any(Number),
 			});
 
 			expect((await ctl('POST', 'reset')).json).toEqual({ ok: true });
