@@ -92,9 +92,9 @@ function workflows(sandboxUrl) {
 }
 
 // n8n 1.x runs the Code node in-process under vm2 unless task runners are on, and then hands the next node vm2 proxies
-// instead of plain objects: every read of an item crosses the sandbox bridge (about 30 ms per 10,000 items per node
-// before the sending node even starts). Task runners are what n8n 1.x recommends and 2.x always uses, so the bench
-// turns them on, for every row alike.
+// instead of plain objects: every read of an item crosses the sandbox bridge (measured: Send Batch took 0.84 s in
+// the node with proxied items and 0.47 s with plain ones; the HTTP Request node 22 s and 12 s). Task runners are
+// what n8n 1.x recommends and 2.x always uses, so the bench turns them on, for every row alike.
 const RUN_ENV = { N8N_RUNNERS_ENABLED: 'true' };
 
 /** Runs `n8n execute` under /usr/bin/time to get the process's peak RSS. */
