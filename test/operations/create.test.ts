@@ -289,3 +289,30 @@ describe('Send: credential problems', () => {
 		expect(JSON.stringify(result.run)).not.toContain(API_KEY);
 	});
 });
+
+describe('Send: a redirecting Base URL', () => {
+	// A self-hosted Lago behind a proxy that sends http:// to https://. Following a 301/302 turns the POST into a
+	// GET without a body; GET /api/v1/events lists events with 200, which would read as a successful send.
+	test.each([301, 302, 307, 308])('%i is an error naming the new address, and nothing is followed', async (status) => {
+		handler = (req) =>
+			req.method === 'POST' ? { status, headers: { Location: `${mock.url}/moved/api/v1/events` }, raw: '<html>Moved</html>' } : ok({ events: [], meta: {} });
+		const result = await send({ transactionId: 't', timestamp: '1700000000' }, { continueOnFail: true });
+		expect(mock.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/v1/events']);
+		expect(result.items).toHaveLength(1);
+		expect(result.items[0].json.error).toBe(`Lago's address answered with a redirect (${status}) to ${mock.url}/moved/api/v1/events: the request did not reach Lago [item 0]`);
+		expect(result.items[0].json.description).toContain('Set the Base URL in the Lago API credential to the address Lago is served at');
+		expect(result.items[0].json.description).toContain('does not follow redirects');
+	});
+
+	test('Send Batch stops at the redirect and lists every item as not ingested', async () => {
+		handler = () => ({ status: 301, headers: { Location: 'https://lago.example.com/api/v1/events/batch' }, raw: 'Moved' });
+		const result = await runNode({
+			baseUrl: mock.url,
+			items: [{ tx: 'a' }, { tx: 'b' }, { tx: 'c' }],
+			parameters: { operation: 'createBatch', externalSubscriptionId: 'sub_1', code: 'api_calls', transactionId: '={{ $json.tx }}', timestamp: '1700000000' },
+		});
+		expect(mock.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/v1/events/batch']);
+		expect(result.error?.message).toBe("Lago's address answered with a redirect (301) to https://lago.example.com/api/v1/events/batch: the request did not reach Lago [item 0]");
+		expect(result.error?.description).toContain('No event of this run was ingested.');
+	});
+});

@@ -39,6 +39,17 @@ describe('describeLagoError', () => {
 		expect(described.errorDetails).toEqual({ timestamp: ['invalid_format'] });
 	});
 
+	test.each([
+		[301, { location: 'https://lago.example.com/api/v1/events' }, "Lago's address answered with a redirect (301) to https://lago.example.com/api/v1/events: the request did not reach Lago"],
+		[308, {}, "Lago's address answered with a redirect (308) to another address: the request did not reach Lago"],
+		[302, undefined, "Lago's address answered with a redirect (302) to another address: the request did not reach Lago"],
+	])('a %d redirect names where it points, whatever the page says', (status, headers, message) => {
+		const described = describeLagoError(status, '<html>Moved Permanently</html>', { operation: 'create' }, headers);
+		expect(described.message).toBe(message);
+		expect(described.description).toMatch(/^Set the Base URL in the Lago API credential/);
+		expect(described.httpCode).toBe(String(status));
+	});
+
 	test("a proxy page's text is quoted, without tags", () => {
 		const described = describeLagoError(503, '<html><head><style>x{}</style></head><body><h1>Service Unavailable</h1></body></html>', { operation: 'create' });
 		expect(described.description).toContain('"Service Unavailable"');

@@ -145,14 +145,20 @@ function describe422(details: unknown, ctx: LagoErrorContext): { message: string
 }
 
 /** Describe an HTTP answer from Lago, or from a proxy in front of it, that was not a success. */
-export function describeLagoError(status: number, rawBody: unknown, ctx: LagoErrorContext): DescribedError {
+export function describeLagoError(status: number, rawBody: unknown, ctx: LagoErrorContext, headers?: IDataObject): DescribedError {
 	const body = asErrorBody(rawBody);
 	const lagoCode = body?.code;
 	const errorDetails = body?.error_details;
 	const notLago = typeof rawBody === 'string' && rawBody.trim() !== '';
 	let message: string;
 	let fix: string;
-	if (notLago && status >= 500) {
+	if (status >= 300 && status < 400) {
+		const location = headers?.location;
+		const where = typeof location === 'string' && location !== '' ? location.slice(0, 300) : 'another address';
+		message = `Lago's address answered with a redirect (${status}) to ${where}: the request did not reach Lago`;
+		fix =
+			'Set the Base URL in the Lago API credential to the address Lago is served at (often the https:// form of the same host). The node does not follow redirects: following one can turn a POST into a GET that drops the event and still looks successful.';
+	} else if (notLago && status >= 500) {
 		message = `The server answered ${status} with a page that is not from Lago's API (probably a proxy or load balancer)`;
 		fix = `Lago or the proxy in front of it is unavailable; the node retried and gave up. Page text: "${plainText(rawBody as string)}"`;
 	} else if (notLago && status !== 429) {

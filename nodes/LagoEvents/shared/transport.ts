@@ -209,6 +209,9 @@ export async function sendToLago(
 		returnFullResponse: true,
 		// Statuses come back to us: n8n's helper would otherwise re-send a 401 and turn every status into its own error.
 		ignoreHttpStatusErrors: true,
+		// A followed 301/302 turns POST /events into a GET that lists events with 200: the event would be lost while
+		// the node reported success. A redirect comes back as a status and becomes an error that names the address.
+		disableFollowRedirect: true,
 		timeout: REQUEST_TIMEOUT_MS,
 	};
 	if (request.body !== undefined) {
@@ -279,7 +282,7 @@ function networkFailure(node: INode, baseURL: string, code: string | undefined, 
 
 /** The error for a final non-2xx answer, with the retry history when retries were spent. */
 export function responseError(node: INode, response: LagoResponse, ctx: LagoErrorContext, itemIndex?: number): NodeApiError {
-	const described = describeLagoError(response.status, response.body, ctx);
+	const described = describeLagoError(response.status, response.body, ctx, response.headers);
 	if (isRetryableStatus(response.status) && response.attempts > 1) {
 		described.message += `, after ${response.attempts} attempts over ${(response.elapsedMs / 1000).toFixed(1)} s (last status ${response.status})`;
 	}
