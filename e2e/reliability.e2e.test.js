@@ -115,11 +115,13 @@ describe.each([
 		expect(sb.stats().distinctTransactionIds).toBe(300);
 	});
 
-	test("Retry On Fail: the node fails at its 2nd batch, n8n re-runs it with the same derived ids, and nothing is stored twice", async () => {
+	test("Retry On Fail: the node fails at its 2nd batch, n8n re-runs it with the same derived ids and empty-Timestamp time, and nothing is stored twice", async () => {
 		sb.setFaults({ failRequests: [2] });
 		const res = await run('lagoE2eRetry001');
-		const statuses = sb.requests.filter((r) => r.path === '/api/v1/events/batch').map((r) => r.status);
-		expect(statuses).toEqual([200, 503, 422, 200, 200]);
+		const batches = sb.requests.filter((r) => r.path === '/api/v1/events/batch');
+		expect(batches.map((r) => r.status)).toEqual([200, 503, 422, 200, 200]);
+		// Transaction ID and Timestamp are both left empty: the retry's first batch is byte for byte the first one.
+		expect(batches[2].rawBody).toBe(batches[0].rawBody);
 		const items = res.nodeItems('Send Batch');
 		expect(items).toHaveLength(250);
 		expect(items.filter((i) => i.json.already_ingested)).toHaveLength(100);

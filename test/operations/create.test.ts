@@ -132,9 +132,10 @@ describe('Send: derived transaction id and timestamp', () => {
 		expect(ids[2]).toMatch(/-1-0$/);
 	});
 
-	test('an empty Timestamp is the time the node took the item, with milliseconds', async () => {
+	test('an empty Timestamp is the time the node run started, with milliseconds', async () => {
 		const before = Date.now();
-		await send({ transactionId: 't' });
+		// A fresh execution: repeated runs of one execution, node and run index keep their first start time.
+		await send({ transactionId: 't' }, { executionId: 'exec-timestamp-now' });
 		const sent = mock.requests[0].body.event.timestamp as number;
 		expect(sent * 1000).toBeGreaterThanOrEqual(before);
 		expect(sent * 1000).toBeLessThanOrEqual(Date.now());
@@ -265,6 +266,18 @@ describe('Send: retries', () => {
 		expect(result.error).toBeUndefined();
 		expect(mock.requests).toHaveLength(2);
 		expect(mock.requests[1].body.event.transaction_id).toBe(mock.requests[0].body.event.transaction_id);
+	});
+
+	test("an empty Timestamp is the same on n8n's Retry On Fail attempt, 50 ms later", async () => {
+		handler = (req, i) => (i === 0 ? { status: 401, body: { status: 401, error: 'Unauthorized' } } : ok({ event: lagoEvent(req.body.event) }));
+		const before = Date.now();
+		const result = await send({}, { executionId: 'exec-retry-timestamp', retryOnFail: { maxTries: 2, waitBetweenTries: 50 } });
+		expect(result.error).toBeUndefined();
+		expect(mock.requests).toHaveLength(2);
+		const [first, second] = mock.requests.map((r) => r.body.event.timestamp);
+		expect(second).toBe(first);
+		expect(first * 1000).toBeGreaterThanOrEqual(before);
+		expect(first * 1000).toBeLessThan(before + 40);
 	});
 });
 

@@ -239,6 +239,17 @@ describe("Send Batch under n8n's Retry On Fail", () => {
 		expect(sandbox().stats().storedEvents).toBe(250);
 		expect(sandbox().stats().distinctTransactionIds).toBe(250);
 	});
+
+	test('an empty Timestamp is the same on the attempt n8n makes 50 ms later, so the resent batch is identical', async () => {
+		sandbox().setFaults({ failRequests: [2] });
+		const result = await sendBatch(makeItems(250), { transactionId: '', timestamp: '', options: { maxAttempts: 1 } }, { executionId: 'exec-batch-retry-timestamp', retryOnFail: { maxTries: 2, waitBetweenTries: 50 } });
+		expect(result.error).toBeUndefined();
+		const requests = batchRequests();
+		expect(requests.map((r) => r.status)).toEqual([200, 503, 422, 200, 200]);
+		expect(requests[2].rawBody).toBe(requests[0].rawBody);
+		const timestamps = new Set(requests.flatMap((r) => (r.body as { events: Array<{ timestamp: number }> }).events.map((e) => e.timestamp)));
+		expect(timestamps.size).toBe(1);
+	});
 });
 
 describe('Send Batch with Parallel Requests', () => {

@@ -8,6 +8,7 @@ import {
 	parsePropertiesKeyValue,
 	parseTimestamp,
 } from '../../nodes/LagoEvents/shared/event';
+import { runStartedAt } from '../../nodes/LagoEvents/shared/parameters';
 
 const fieldErrorOf = (fn: () => unknown): FieldError => {
 	try {
@@ -202,5 +203,20 @@ describe('deriveTransactionId', () => {
 			deriveTransactionId('inst-a', '4', 'Lago Events', 20, 0),
 		]);
 		expect(ids.size).toBe(7);
+	});
+});
+
+describe('runStartedAt (the time an empty Timestamp stands for)', () => {
+	test('the same run key keeps its first time; another key gets its own', () => {
+		expect(runStartedAt('inst\u0000exec-1\u0000Lago\u00000', 1_000)).toBe(1_000);
+		expect(runStartedAt('inst\u0000exec-1\u0000Lago\u00000', 9_999)).toBe(1_000);
+		expect(runStartedAt('inst\u0000exec-1\u0000Lago\u00001', 2_000)).toBe(2_000);
+	});
+
+	test('it remembers at most 1,000 runs, forgetting the oldest first', () => {
+		runStartedAt('oldest-run', 5);
+		for (let i = 0; i < 1000; i++) runStartedAt(`filler-${i}`, 10);
+		expect(runStartedAt('filler-999', 11)).toBe(10);
+		expect(runStartedAt('oldest-run', 6)).toBe(6);
 	});
 });

@@ -77,7 +77,7 @@ export function timestampField(operations: Operation[]): INodeProperties {
 		default: '',
 		placeholder: 'e.g. {{ $json.created_at }}, 2026-11-01T10:00:00Z or 1700000000123',
 		description:
-			'When the usage happened. Accepts ISO 8601 with a time zone (2026-11-01T10:00:00Z, 2026-11-01T12:00:00+02:00), epoch seconds (1700000000 or 1700000000.123), epoch milliseconds (1700000000123) or a date from an expression ({{ $now }}). Sent to Lago as epoch seconds with milliseconds. Leave empty for the time the node takes the item; it is then reused on every retry.',
+			'When the usage happened. Accepts ISO 8601 with a time zone (2026-11-01T10:00:00Z, 2026-11-01T12:00:00+02:00), epoch seconds (1700000000 or 1700000000.123), epoch milliseconds (1700000000123) or a date from an expression ({{ $now }}). Sent to Lago as epoch seconds with milliseconds. Leave empty for the time the node run started; it is then the same on every retry, including Retry On Fail.',
 		hint: 'ISO 8601 with a time zone, or epoch seconds (10 digits) or milliseconds (13 digits): the node converts both. Times before 2000 or after 2099 are refused as a unit mistake. Empty means now. An event counts only while its subscription is active and the billing period is open.',
 		displayOptions: showFor(operations),
 	};

@@ -21,18 +21,39 @@ export interface RunContext {
 	executionId: string;
 	nodeName: string;
 	runIndex: number;
+	/** When this run of the node first started: the time an empty Timestamp stands for. */
+	startedAtMillis: number;
 }
 
-/** What identifies this run of the node, for derived transaction ids. */
+// n8n's Retry On Fail runs the node again in the same process, execution and run index. Remembering when the first
+// attempt started keeps an empty Timestamp the same on every attempt, as the derived transaction id is: Lago's
+// ClickHouse store de-duplicates on transaction id and timestamp together. Bounded: oldest runs are forgotten first.
+const MAX_REMEMBERED_RUNS = 1000;
+const runStarts = new Map<string, number>();
+
+export function runStartedAt(key: string, nowMillis: number = Date.now()): number {
+	const known = runStarts.get(key);
+	if (known !== undefined) return known;
+	runStarts.set(key, nowMillis);
+	if (runStarts.size > MAX_REMEMBERED_RUNS) runStarts.delete(runStarts.keys().next().value as string);
+	return nowMillis;
+}
+
+/** What identifies this run of the node, for derived transaction ids and the default timestamp. */
 export function runContext(ctx: IExecuteFunctions): RunContext {
-	const runIndex = (ctx as unknown as { runIndex?: unknown }).runIndex;
+	const runIndexValue = (ctx as unknown as { runIndex?: unknown }).runIndex;
+	const runIndex = typeof runIndexValue === 'number' ? runIndexValue : 0;
 	const executionId = ctx.getExecutionId();
+	const instanceId = ctx.getInstanceId();
+	const nodeName = ctx.getNode().name;
+	// Without a saved execution (rare: some test contexts) there is nothing stable to derive from.
+	const execution = executionId ? String(executionId) : `local${Date.now().toString(36)}`;
 	return {
-		instanceId: ctx.getInstanceId(),
-		// Without a saved execution (rare: some test contexts) there is nothing stable to derive from.
-		executionId: executionId ? String(executionId) : `local${Date.now().toString(36)}`,
-		nodeName: ctx.getNode().name,
-		runIndex: typeof runIndex === 'number' ? runIndex : 0,
+		instanceId,
+		executionId: execution,
+		nodeName,
+		runIndex,
+		startedAtMillis: runStartedAt([instanceId, execution, nodeName, runIndex].join('\u0000')),
 	};
 }
 
@@ -68,12 +89,12 @@ export function readSubscriptionAndCode(reader: ParameterReader, itemIndex: numb
  * The complete event for one item. The transaction id and timestamp are fixed here, once, so every retry of this
  * event carries the same values.
  */
-export function readEvent(reader: ParameterReader, itemIndex: number, run: RunContext, nowMillis: number): LagoEventInput {
+export function readEvent(reader: ParameterReader, itemIndex: number, run: RunContext): LagoEventInput {
 	const transactionId = isLeftEmpty(reader, 'transactionId')
 		? deriveTransactionId(run.instanceId, run.executionId, run.nodeName, run.runIndex, itemIndex)
 		: parseIdentifier('transactionId', reader.get('transactionId', itemIndex, ''), 'Transaction ID');
 	const { external_subscription_id, code } = readSubscriptionAndCode(reader, itemIndex);
-	const timestamp = isLeftEmpty(reader, 'timestamp') ? nowTimestamp(nowMillis) : parseTimestamp(reader.get('timestamp', itemIndex, ''));
+	const timestamp = isLeftEmpty(reader, 'timestamp') ? nowTimestamp(run.startedAtMillis) : parseTimestamp(reader.get('timestamp', itemIndex, ''));
 	const event: LagoEventInput = { transaction_id: transactionId, external_subscription_id, code, timestamp };
 	const precise = parsePreciseTotalAmountCents(reader.get('additionalFields.preciseTotalAmountCents', itemIndex, ''));
 	if (precise !== undefined) event.precise_total_amount_cents = precise;

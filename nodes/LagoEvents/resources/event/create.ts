@@ -65,13 +65,12 @@ export const createDescription: INodeProperties[] = [
 /** Send: one POST /events per input item, in order. */
 export async function create(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const run = runContext(this);
-	const now = Date.now();
 	const reader = new ParameterReader(this);
 	return await processItems(
 		this,
 		(itemIndex) => ({
 			options: this.getNodeParameter('options', itemIndex, {}) as IDataObject,
-			event: readEvent(reader, itemIndex, run, now),
+			event: readEvent(reader, itemIndex, run),
 		}),
 		async ({ options, event }, itemIndex) => {
 			const response = await sendToLago.call(this, { method: 'POST', path: '/events', body: { event } }, retryPolicyFromOptions(options), itemIndex);

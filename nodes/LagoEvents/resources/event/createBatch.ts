@@ -125,10 +125,9 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 	const parallel = Math.min(MAX_PARALLEL_REQUESTS, Math.max(1, Math.floor(Number(options.parallelRequests) || 1)));
 	const duplicatesSucceed = options.onDuplicate !== 'fail';
 	const run = runContext(this);
-	const now = Date.now();
 
 	const reader = new ParameterReader(this);
-	const { prepared, failed } = prepareItems(this, (itemIndex) => readEvent(reader, itemIndex, run, now));
+	const { prepared, failed } = prepareItems(this, (itemIndex) => readEvent(reader, itemIndex, run));
 	const pending: Pending[] = prepared.map(({ itemIndex, value }) => ({ itemIndex, event: value }));
 	const results: Array<INodeExecutionData | undefined> = new Array(items.length);
 	for (const [itemIndex, item] of failed) results[itemIndex] = item;
