@@ -281,8 +281,19 @@ describe('Send Batch with Parallel Requests', () => {
 		expect(stored.length).toBeLessThan(1000);
 	});
 
-	test.each([0, 5])('Parallel Requests %p is clamped to 1..4', async (parallelRequests) => {
+	test.each([
+		[0, 'got 0'],
+		[5, 'got 5'],
+		[2.5, 'got 2.5'],
+		['={{ "many" }}', 'got "many"'],
+	])('Parallel Requests %p fails the node before any request', async (parallelRequests, got) => {
 		const result = await sendBatch(makeItems(150), { options: { parallelRequests } });
+		expect(result.error?.message).toBe(`Parallel Requests must be a whole number from 1 to 4, got ${got.slice(4)}`);
+		expect(sandbox().requests).toHaveLength(0);
+	});
+
+	test('Parallel Requests "2" from an expression is read as 2', async () => {
+		const result = await sendBatch(makeItems(150), { options: { parallelRequests: '={{ "2" }}' } });
 		expect(result.error).toBeUndefined();
 		expect(sandbox().stats().storedEvents).toBe(150);
 	});

@@ -119,6 +119,7 @@ describe('node and credential settings', () => {
 	test.each([
 		['batch size 0', { options: { batchSize: 0 } }, /^Batch Size must be a whole number from 1 to 100, got 0$/],
 		['batch size 101', { options: { batchSize: 101 } }, /^Batch Size must be a whole number from 1 to 100, got 101$/],
+		['parallel requests 5', { options: { parallelRequests: 5 } }, /^Parallel Requests must be a whole number from 1 to 4, got 5$/],
 	])('%s', async (_name, parameters, message) => {
 		const result = await runNode({ parameters: { operation: 'createBatch', ...event({}), ...parameters } as never, items: items('createBatch', 1) as never, credentials: sandboxCredentials(sandbox()), continueOnFail: true });
 		expect(result.error?.message).toMatch(message);

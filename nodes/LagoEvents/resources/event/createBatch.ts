@@ -71,13 +71,22 @@ export const createBatchDescription: INodeProperties[] = [
 	},
 ];
 
-export function parseBatchSize(value: unknown): number {
-	if (value === undefined || value === null || value === '') return MAX_BATCH_SIZE;
-	const size = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE) {
-		throw new FieldError('batchSize', `Batch Size must be a whole number from 1 to ${MAX_BATCH_SIZE}, got ${JSON.stringify(value)}`, 'Lago accepts at most 100 events per batch request.');
+/** A whole-number option from `min` to `max`; empty means the default. Expressions can give anything, so check. */
+function parseWholeNumberOption(name: string, label: string, value: unknown, min: number, max: number, fallback: number, hint: string): number {
+	if (value === undefined || value === null || value === '') return fallback;
+	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+		throw new FieldError(name, `${label} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`, hint);
 	}
-	return size;
+	return n;
+}
+
+export function parseBatchSize(value: unknown): number {
+	return parseWholeNumberOption('batchSize', 'Batch Size', value, 1, MAX_BATCH_SIZE, MAX_BATCH_SIZE, 'Lago accepts at most 100 events per batch request.');
+}
+
+export function parseParallelRequests(value: unknown): number {
+	return parseWholeNumberOption('parallelRequests', 'Parallel Requests', value, 1, MAX_PARALLEL_REQUESTS, 1, 'Up to 4 batch requests may be in flight at once; 1 sends them one at a time.');
 }
 
 /** "0-99, 150, 200-204": item indexes as short ranges, for error descriptions. */
@@ -116,13 +125,14 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 	const continueOnFail = this.continueOnFail();
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	let batchSize: number;
+	let parallel: number;
 	try {
 		batchSize = parseBatchSize(options.batchSize);
+		parallel = parseParallelRequests(options.parallelRequests);
 	} catch (error) {
 		throw new NodeOperationError(node, (error as Error).message, { description: (error as FieldError).hint });
 	}
 	const policy = retryPolicyFromOptions(options);
-	const parallel = Math.min(MAX_PARALLEL_REQUESTS, Math.max(1, Math.floor(Number(options.parallelRequests) || 1)));
 	const duplicatesSucceed = options.onDuplicate !== 'fail';
 	const run = runContext(this);
 
