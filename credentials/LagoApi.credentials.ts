@@ -72,6 +72,8 @@ export class LagoApi implements ICredentialType {
 			baseURL: LAGO_API_URL_EXPRESSION,
 			url: '/billable_metrics',
 			qs: { page: 1, per_page: 1 },
+			// As in the node: a Base URL that redirects must fail here too, not pass and then fail every send.
+			disableFollowRedirect: true,
 		},
 		rules: [
 			{
@@ -85,6 +87,13 @@ export class LagoApi implements ICredentialType {
 					message: 'This URL does not look like a Lago API (404). Use the API host, e.g. https://lago.example.com; /api/v1 is added for you.',
 				},
 			},
+			...[301, 302, 307, 308].map((status) => ({
+				type: 'responseCode' as const,
+				properties: {
+					value: status,
+					message: `This URL redirects to another address (${status}), e.g. http:// to https://. Enter the address Lago is served at: the node does not follow redirects.`,
+				},
+			})),
 		],
 	};
 }

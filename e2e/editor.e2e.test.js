@@ -1,7 +1,7 @@
 'use strict';
-// What the editor does, over n8n's REST API, on n8n 1.x and 2.x: the credential test (right and wrong key), the
-// billable metric picker (From List, search and pages served by the sandbox), and a run of the demo workflow and of
-// every example with a manual trigger. This is `node scripts/demo.js --check`, which is also how the README's demo
+// What the editor does, over n8n's REST API, on n8n 1.x and 2.x: the credential test (right and wrong key, and a
+// Base URL that redirects), the billable metric picker (From List, search and pages served by the sandbox), and a
+// run of the demo workflow and of every example with a manual trigger. This is `node scripts/demo.js --check`, which is also how the README's demo
 // is verified headless.
 
 const path = require('path');
@@ -18,6 +18,7 @@ describe.each([
 		const out = `${r.stdout}\n${r.stderr}`;
 		if (r.code !== 0) throw new Error(`demo --check exited ${r.code}:\n${out.split('\n').slice(-40).join('\n')}`);
 		expect(out).toMatch(/✓ credential test: "OK/);
+		expect(out).toMatch(/✓ credential test on a Base URL that redirects: "Error/);
 		expect(out).toMatch(/✓ metric picker \(From List\): 1\d metric\(s\): api_calls, storage_gb/);
 		expect(out).toMatch(/✓ "Lago: estimate the fee before charging"/);
 		expect(out).toMatch(/✓ "Lago: send usage rows with Send Batch"/);

@@ -12,6 +12,7 @@
 //          --workflow FILE (use FILE instead of the demo workflow; its Lago credentials are pointed at the sandbox)
 
 const fs = require('fs');
+const http = require('http');
 const path = require('path');
 const { REPO_ROOT } = require('../e2e/lib/install');
 const { assertBuilt } = require('../e2e/lib/pack');
@@ -23,6 +24,19 @@ const OWNER = { email: 'demo@example.com', password: 'Lago-Demo-2026', firstName
 const SANDBOX_KEY = 'lago-demo-key';
 const CREDENTIAL = { id: 'lagoDemoCred0001', name: 'Lago sandbox (demo)' };
 const LAGO_TYPE = 'n8n-nodes-lago.lagoEvents';
+
+/** A server on 127.0.0.1 that answers everything with a 301 to the same path on `target`, like an http-to-https proxy. */
+async function startRedirector(target) {
+	const server = http.createServer((req, res) => {
+		res.writeHead(301, { Location: `${target}${req.url}` });
+		res.end();
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return {
+		url: `http://127.0.0.1:${server.address().port}`,
+		close: () => new Promise((resolve) => server.close(() => resolve())),
+	};
+}
 
 function parseArgs(argv) {
 	const opts = { flavour: 'n8n1', check: false, keep: false, port: undefined, sandboxPort: 0, workflow: path.join(REPO_ROOT, 'e2e', 'workflows', 'demo.json') };
@@ -153,6 +167,17 @@ async function main() {
 			const credOk = good.status === 'OK' && bad.status === 'Error';
 			allOk = allOk && credOk;
 			console.log(`\n${credOk ? '✓' : '✗'} credential test: "${good.status}${good.message ? ': ' + good.message : ''}"; with a wrong key: "${bad.status}: ${bad.message}"`);
+			// A Base URL that redirects must fail the test: the node does not follow redirects (a followed 301 turns
+			// POST /events into a GET), so a passing test would promise sends that cannot work.
+			const redirector = await startRedirector(sb.url);
+			try {
+				const moved = await rest.testCredential({ ...CREDENTIAL, type: 'lagoApi', data: { ...credData, baseUrl: redirector.url } });
+				const movedOk = moved.status === 'Error';
+				allOk = allOk && movedOk;
+				console.log(`${movedOk ? '✓' : '✗'} credential test on a Base URL that redirects: "${moved.status}: ${moved.message}"`);
+			} finally {
+				await redirector.close();
+			}
 			const lagoNode = workflows[0].lagoNodes[0];
 			const list = await rest.searchList({
 				nodeType: LAGO_TYPE,

@@ -29,7 +29,8 @@ test.each([
 test('the credential test calls an authenticated, cheap Lago route', () => {
 	const { test: credentialTest } = new LagoApi();
 	expect(credentialTest.request).toMatchObject({ url: '/billable_metrics', qs: { page: 1, per_page: 1 } });
-	expect(credentialTest.rules?.map((r) => (r.properties as { value: number }).value)).toEqual([401, 404]);
+	expect(credentialTest.rules?.map((r) => (r.properties as { value: number }).value)).toEqual([401, 404, 301, 302, 307, 308]);
+	expect(credentialTest.request.disableFollowRedirect).toBe(true);
 });
 
 test('authenticate adds the API key as a bearer token and keeps the request as it was', async () => {
