@@ -1,6 +1,7 @@
 import { sleep } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
 	NodeApiError,
 	IDataObject,
 	IExecuteFunctions,
@@ -156,16 +157,30 @@ export interface LagoResponse {
 
 type TransportContext = (IExecuteFunctions | ILoadOptionsFunctions) & { getExecutionCancelSignal?: () => AbortSignal | undefined };
 
-// In n8n every getCredentials() reads and decrypts the credential; one node run needs it once, not per request.
-const credentialsByRun = new WeakMap<object, Promise<LagoCredentials>>();
+/** The credential of one node run, checked once: where requests go and what n8n authenticates them with. */
+type Connection = { baseURL: string; credentialsDecrypted: ICredentialsDecrypted } | { problem: string };
 
-function loadCredentials(ctx: TransportContext): Promise<LagoCredentials> {
-	let credentials = credentialsByRun.get(ctx);
-	if (!credentials) {
-		credentials = ctx.getCredentials('lagoApi') as Promise<LagoCredentials>;
-		credentialsByRun.set(ctx, credentials);
+// In n8n every getCredentials() reads and decrypts the credential; one node run needs it, checked, once.
+const connectionsByRun = new WeakMap<object, Promise<Connection>>();
+
+async function connect(ctx: TransportContext): Promise<Connection> {
+	const credentials = (await ctx.getCredentials('lagoApi')) as LagoCredentials;
+	try {
+		checkApiKey(credentials);
+		const data = credentials as ICredentialDataDecryptedObject;
+		return { baseURL: resolveBaseUrl(credentials), credentialsDecrypted: { id: '', name: 'lagoApi', type: 'lagoApi', data } };
+	} catch (error) {
+		return { problem: (error as Error).message };
 	}
-	return credentials;
+}
+
+function loadConnection(ctx: TransportContext): Promise<Connection> {
+	let connection = connectionsByRun.get(ctx);
+	if (!connection) {
+		connection = connect(ctx);
+		connectionsByRun.set(ctx, connection);
+	}
+	return connection;
 }
 
 function parseBody(raw: unknown): unknown {
@@ -189,14 +204,9 @@ export async function sendToLago(
 	policy: RetryPolicy = DEFAULT_RETRY,
 	itemIndex?: number,
 ): Promise<LagoResponse> {
-	const credentials = await loadCredentials(this);
-	let baseURL: string;
-	try {
-		checkApiKey(credentials);
-		baseURL = resolveBaseUrl(credentials);
-	} catch (error) {
-		throw itemError(this.getNode(), (error as Error).message, itemIndex, 'Open the Lago API credential and correct it.');
-	}
+	const connection = await loadConnection(this);
+	if ('problem' in connection) throw itemError(this.getNode(), connection.problem, itemIndex, 'Open the Lago API credential and correct it.');
+	const { baseURL, credentialsDecrypted } = connection;
 	const options: IHttpRequestOptions = {
 		method: request.method,
 		baseURL,
@@ -225,9 +235,7 @@ export async function sendToLago(
 	for (let attempt = 1; ; attempt++) {
 		let waitMs: number | undefined;
 		try {
-			const response = (await this.helpers.httpRequestWithAuthentication.call(this, 'lagoApi', { ...options }, {
-				credentialsDecrypted: { id: '', name: 'lagoApi', type: 'lagoApi', data: credentials as ICredentialDataDecryptedObject },
-			})) as {
+			const response = (await this.helpers.httpRequestWithAuthentication.call(this, 'lagoApi', { ...options }, { credentialsDecrypted })) as {
 				statusCode: number;
 				body: unknown;
 				headers: IDataObject;
