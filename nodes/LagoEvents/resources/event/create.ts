@@ -69,7 +69,7 @@ export async function create(this: IExecuteFunctions): Promise<INodeExecutionDat
 	return await processItems(
 		this,
 		(itemIndex) => ({
-			options: this.getNodeParameter('options', itemIndex, {}) as IDataObject,
+			options: reader.get('options', itemIndex, {}) as IDataObject,
 			event: readEvent(reader, itemIndex, run),
 		}),
 		async ({ options, event }, itemIndex) => {

@@ -60,8 +60,8 @@ export async function estimateFees(this: IExecuteFunctions): Promise<INodeExecut
 			if (properties) event.properties = properties;
 			return {
 				event,
-				options: this.getNodeParameter('options', itemIndex, {}) as IDataObject,
-				simplify: this.getNodeParameter('simplify', itemIndex, true) as boolean,
+				options: reader.get('options', itemIndex, {}) as IDataObject,
+				simplify: reader.get('simplify', itemIndex, true) as boolean,
 			};
 		},
 		async ({ event, options, simplify }, itemIndex) => {

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { retryOptions } from '../../shared/descriptions';
 import { parseIdentifier } from '../../shared/event';
+import { ParameterReader } from '../../shared/parameterReader';
 import { processItems } from '../../shared/parameters';
 import { lagoRequest, retryPolicyFromOptions } from '../../shared/transport';
 
@@ -32,11 +33,12 @@ export const getDescription: INodeProperties[] = [
 
 /** Get: GET /events/{transaction_id}, one per input item. */
 export async function get(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const reader = new ParameterReader(this);
 	return await processItems(
 		this,
 		(itemIndex) => ({
-			options: this.getNodeParameter('options', itemIndex, {}) as IDataObject,
-			transactionId: parseIdentifier('transactionId', this.getNodeParameter('transactionId', itemIndex, ''), 'Transaction ID'),
+			options: reader.get('options', itemIndex, {}) as IDataObject,
+			transactionId: parseIdentifier('transactionId', reader.get('transactionId', itemIndex, ''), 'Transaction ID'),
 		}),
 		async ({ options, transactionId }, itemIndex) => {
 			const body = await lagoRequest.call(
