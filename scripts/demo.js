@@ -17,6 +17,7 @@ const path = require('path');
 const { REPO_ROOT } = require('../e2e/lib/install');
 const { assertBuilt } = require('../e2e/lib/pack');
 const { log, fmtSecs } = require('../e2e/lib/proc');
+const { parseOptions } = require('./lib/cli');
 const { startEditorSession } = require('./lib/editor-session');
 const { N8nRest } = require('./lib/n8n-rest');
 
@@ -39,26 +40,13 @@ async function startRedirector(target) {
 }
 
 function parseArgs(argv) {
-	const opts = { flavour: 'n8n1', check: false, keep: false, port: undefined, sandboxPort: 0, workflow: path.join(REPO_ROOT, 'e2e', 'workflows', 'demo.json') };
-	for (let i = 0; i < argv.length; i++) {
-		const a = argv[i];
-		const value = () => {
-			const v = argv[++i];
-			if (v === undefined) throw new Error(`${a} needs a value`);
-			return v;
-		};
-		if (a === '--check') opts.check = true;
-		else if (a === '--keep') opts.keep = true;
-		else if (a === '--n8n2') opts.flavour = 'n8n2';
-		else if (a === '--port') opts.port = Number(value());
-		else if (a === '--sandbox-port') opts.sandboxPort = Number(value());
-		else if (a === '--workflow') opts.workflow = path.resolve(value());
-		else if (a === '--help' || a === '-h') {
-			console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 13).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
-			process.exit(0);
-		} else throw new Error(`Unknown option ${a} (try --help)`);
-	}
-	return opts;
+	return parseOptions(argv, {
+		defaults: { flavour: 'n8n1', check: false, keep: false, port: undefined, sandboxPort: 0, workflow: path.join(REPO_ROOT, 'e2e', 'workflows', 'demo.json') },
+		flags: { '--check': { check: true }, '--keep': { keep: true }, '--n8n2': { flavour: 'n8n2' } },
+		values: { '--port': ['port', Number], '--sandbox-port': ['sandboxPort', Number], '--workflow': ['workflow', (v) => path.resolve(v)] },
+		helpFile: __filename,
+		helpLines: [2, 13],
+	});
 }
 
 /** A workflow with every Lago Events node pointed at the sandbox credential. */

@@ -25,6 +25,7 @@ const path = require('path');
 const { REPO_ROOT } = require('../e2e/lib/install');
 const { assertBuilt } = require('../e2e/lib/pack');
 const { log, fmtSecs } = require('../e2e/lib/proc');
+const { parseOptions } = require('./lib/cli');
 const { startEditorSession } = require('./lib/editor-session');
 const { N8nRest } = require('./lib/n8n-rest');
 
@@ -39,25 +40,13 @@ const STEP_TIMEOUT_MS = 20_000;
 const VIEWPORT = { width: 1400, height: 1800 };
 
 function parseArgs(argv) {
-	const opts = { out: path.join(REPO_ROOT, 'docs', 'images'), keep: false, chromium: process.env.CHROMIUM_PATH || '/usr/bin/chromium', scale: 1 };
-	for (let i = 0; i < argv.length; i++) {
-		const a = argv[i];
-		const value = () => {
-			const v = argv[++i];
-			if (v === undefined) throw new Error(`${a} needs a value`);
-			return v;
-		};
-		if (a === '--out') opts.out = path.resolve(value());
-		else if (a === '--keep') opts.keep = true;
-		else if (a === '--chromium') opts.chromium = value();
-		else if (a === '--scale') opts.scale = Number(value());
-		else if (a === '--report') opts.report = path.resolve(value());
-		else if (a === '--help' || a === '-h') {
-			console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 22).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
-			process.exit(0);
-		} else throw new Error(`Unknown option ${a} (try --help)`);
-	}
-	return opts;
+	return parseOptions(argv, {
+		defaults: { out: path.join(REPO_ROOT, 'docs', 'images'), keep: false, chromium: process.env.CHROMIUM_PATH || '/usr/bin/chromium', scale: 1 },
+		flags: { '--keep': { keep: true } },
+		values: { '--out': ['out', (v) => path.resolve(v)], '--chromium': ['chromium'], '--scale': ['scale', Number], '--report': ['report', (v) => path.resolve(v)] },
+		helpFile: __filename,
+		helpLines: [2, 22],
+	});
 }
 
 /** Manual Trigger → Code ("Usage records", pinned output so expressions show values) → Lago Events. */
