@@ -24,16 +24,20 @@ const { N8nInstance } = require('../e2e/lib/n8n');
 const { currentTarball } = require('../e2e/lib/pack');
 const { FLAVOURS, ensureN8n } = require('../e2e/lib/install');
 const { run } = require('../e2e/lib/proc');
+const { parseOptions } = require('../scripts/lib/cli');
 const { summariseProfile } = require('./lib/profile-summary');
 
 const args = process.argv.slice(2);
-const flavour = args.includes('--n8n2') ? 'n8n2' : 'n8n1';
-const N = args.includes('--items') ? Number(args[args.indexOf('--items') + 1]) : 10_000;
-// The quick rows (a, d, d4, e) run this many times, interleaved, and report their median; (b) and (c) take half a
+// The quick rows (a, d, d4, e) run --reps times, interleaved, and report their median; (b) and (c) take half a
 // minute each and run once. The shared machines are noisy (the same row moved by up to 40% between runs).
-const REPS = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) : 5;
 // --profile: one more run of (d) under `node --cpu-prof`, summarised by where the sending node's time goes.
-const PROFILE = args.includes('--profile');
+const { flavour, items: N, reps: REPS, profile: PROFILE } = parseOptions(args, {
+	defaults: { flavour: 'n8n1', items: 10_000, reps: 5, profile: false },
+	flags: { '--n8n2': { flavour: 'n8n2' }, '--profile': { profile: true } },
+	values: { '--items': ['items', Number], '--reps': ['reps', Number] },
+	helpFile: __filename,
+	helpLines: [3, 16],
+});
 const API_KEY = 'bench-key';
 const RESULTS = path.join(__dirname, 'results');
 const TS = 1768471200;
@@ -223,7 +227,7 @@ async function main() {
 			'd4/e sending': ratio('p', 'e', 'serverSpanSeconds'),
 		};
 		const machine = `${os.cpus().length} cores (${os.cpus()[0].model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
-		const report = { date: new Date().toISOString(), flavour: FLAVOURS[flavour].label, node: execFileSync(n8n.flavour.node, ['--version']).toString().trim(), items: N, machine, results, ratios, inprocess, profile, command: `npm run bench${flavour === 'n8n2' ? ' -- --n8n2' : ''}` };
+		const report = { date: new Date().toISOString(), flavour: FLAVOURS[flavour].label, node: execFileSync(n8n.flavour.node, ['--version']).toString().trim(), items: N, machine, results, ratios, inprocess, profile, command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}` };
 
 		console.log(`\n${report.flavour} (${report.node}), ${N} events, ${machine}`);
 		console.log('| way of sending | runs | wall s | wall minus baseline s | ingest s (in the node) | sending s (at the server) | requests | events/s | peak RSS MiB |');
