@@ -2,7 +2,7 @@ import { Workflow } from 'n8n-workflow';
 import type { INode, INodeTypes } from 'n8n-workflow';
 
 import { LAGO_API_URL_EXPRESSION, LagoApi } from '../../credentials/LagoApi.credentials';
-import { resolveBaseUrl } from '../../nodes/LagoEvents/shared/transport';
+import { resolveBaseUrl } from '../../nodes/shared/transport';
 
 /** The credential test (an n8n expression) and the node's transport must reach the same URL for every accepted form. */
 

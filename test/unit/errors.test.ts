@@ -1,4 +1,4 @@
-import { describeLagoError, formatErrorDetails, isOnlyDuplicate } from '../../nodes/LagoEvents/shared/errors';
+import { describeLagoError, formatErrorDetails, isOnlyDuplicate } from '../../nodes/shared/errors';
 
 const body = (status: number, extra: object) => ({ status, error: 'x', ...extra });
 

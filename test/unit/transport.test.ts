@@ -10,7 +10,7 @@ import {
 	rateLimitResetMs,
 	resolveBaseUrl,
 	retryPolicyFromOptions,
-} from '../../nodes/LagoEvents/shared/transport';
+} from '../../nodes/shared/transport';
 
 describe('resolveBaseUrl', () => {
 	test.each([

@@ -1,6 +1,6 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import { lagoRequest } from '../shared/transport';
+import { lagoRequest } from '../../shared/transport';
 
 const PER_PAGE = 50;
 

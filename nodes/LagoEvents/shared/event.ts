@@ -2,21 +2,14 @@ import { createHash } from 'crypto';
 
 import type { IDataObject } from 'n8n-workflow';
 
+import { FieldError } from '../../shared/errors';
+
 /**
  * Pure parsing and validation of event fields. Every function here either returns the value Lago should receive or
  * throws a FieldError that names the field and the offending value, so the caller can attach the item index.
  */
 
-export class FieldError extends Error {
-	constructor(
-		readonly field: string,
-		message: string,
-		readonly hint?: string,
-	) {
-		super(message);
-		this.name = 'FieldError';
-	}
-}
+export { FieldError };
 
 /** The event object sent to Lago, in the key order Lago documents. */
 export interface LagoEventInput {

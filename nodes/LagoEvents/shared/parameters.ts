@@ -11,7 +11,7 @@ import {
 	parseTimestamp,
 } from './event';
 import type { KeyValueProperty, LagoEventInput } from './event';
-import { errorItem, fieldError } from './errors';
+import { errorItem, fieldError } from '../../shared/errors';
 import type { ParameterReader } from './parameterReader';
 
 /** Reads the event fields of one item from the node's parameters and turns them into what Lago receives. */

@@ -9,10 +9,10 @@ import {
 	timestampField,
 	transactionIdField,
 } from '../../shared/descriptions';
-import { asErrorBody, isOnlyDuplicate } from '../../shared/errors';
+import { asErrorBody, isOnlyDuplicate } from '../../../shared/errors';
 import { ParameterReader } from '../../shared/parameterReader';
 import { processItems, readEvent, runContext } from '../../shared/parameters';
-import { responseError, retryPolicyFromOptions, sendToLago } from '../../shared/transport';
+import { responseError, retryPolicyFromOptions, sendToLago } from '../../../shared/transport';
 
 const showOnlyForCreate = { show: { resource: ['event'], operation: ['create'] } };
 

@@ -10,13 +10,13 @@ import {
 	timestampField,
 	transactionIdField,
 } from '../../shared/descriptions';
-import { asErrorBody, describeLagoError, errorItem, isOnlyDuplicate, lagoApiError } from '../../shared/errors';
+import { asErrorBody, describeLagoError, errorItem, isOnlyDuplicate, lagoApiError } from '../../../shared/errors';
 import { FieldError } from '../../shared/event';
 import type { LagoEventInput } from '../../shared/event';
 import { ParameterReader } from '../../shared/parameterReader';
 import { prepareItems, readEvent, runContext } from '../../shared/parameters';
-import { responseError, retryPolicyFromOptions, sendToLago } from '../../shared/transport';
-import type { LagoResponse } from '../../shared/transport';
+import { responseError, retryPolicyFromOptions, sendToLago } from '../../../shared/transport';
+import type { LagoResponse } from '../../../shared/transport';
 import { additionalEventFields, eventContext } from './create';
 
 export const MAX_BATCH_SIZE = 100;

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { metricCodeField, propertiesFields, retryOptions, subscriptionField } from '../../shared/descriptions';
 import { ParameterReader } from '../../shared/parameterReader';
 import { processItems, readProperties, readSubscriptionAndCode } from '../../shared/parameters';
-import { lagoRequest, retryPolicyFromOptions } from '../../shared/transport';
+import { lagoRequest, retryPolicyFromOptions } from '../../../shared/transport';
 
 const showOnlyForEstimateFees = { show: { resource: ['event'], operation: ['estimateFees'] } };
 

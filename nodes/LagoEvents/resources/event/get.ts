@@ -4,7 +4,7 @@ import { retryOptions } from '../../shared/descriptions';
 import { parseIdentifier } from '../../shared/event';
 import { ParameterReader } from '../../shared/parameterReader';
 import { processItems } from '../../shared/parameters';
-import { lagoRequest, retryPolicyFromOptions } from '../../shared/transport';
+import { lagoRequest, retryPolicyFromOptions } from '../../../shared/transport';
 
 const showOnlyForGet = { show: { resource: ['event'], operation: ['get'] } };
 

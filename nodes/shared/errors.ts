@@ -1,7 +1,17 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INode, INodeExecutionData, JsonObject } from 'n8n-workflow';
 
-import type { FieldError } from './event';
+/** A field of one item that cannot be sent as it is; the caller attaches the item index. */
+export class FieldError extends Error {
+	constructor(
+		readonly field: string,
+		message: string,
+		readonly hint?: string,
+	) {
+		super(message);
+		this.name = 'FieldError';
+	}
+}
 
 /**
  * The one place that turns what Lago (or whatever stands in front of it) answered into a message a person can act on:
