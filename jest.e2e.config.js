@@ -14,5 +14,4 @@ module.exports = {
 	verbose: true,
 	// Prints how many n8n crashes (signals) were run again, per version.
 	reporters: ['default', '<rootDir>/e2e/lib/crash-reporter.js'],
-	forceExit: true,
 };

@@ -42,9 +42,12 @@ describe('e2e runner: n8n crash retries', () => {
 		crashLog = path.join(dir, 'crashes.jsonl');
 		process.env.LAGO_E2E_CRASH_LOG = crashLog;
 		fs.writeFileSync(path.join(dir, 'fake-n8n.js'), FAKE_N8N);
+		// The runner narrates every attempt on stderr; keep a passing run quiet.
+		jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
 	});
 
 	afterEach(() => {
+		jest.restoreAllMocks();
 		fs.rmSync(dir, { recursive: true, force: true });
 		if (savedLog === undefined) delete process.env.LAGO_E2E_CRASH_LOG;
 		else process.env.LAGO_E2E_CRASH_LOG = savedLog;
