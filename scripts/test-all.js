@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // `npm test`: every suite runs, even after one fails, so a red run still shows the state of everything after it.
-// Prints one summary line per suite (result, n8n crashes retried, time) and exits non-zero if any suite failed.
+// Prints one summary line per suite (result, time, n8n crashes met) and exits non-zero if any suite failed.
 // Options: --only lint,unit   run just these suites (names below);  --skip queue   leave these out.
 
 const { spawn } = require('child_process');
@@ -9,6 +9,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { parseOptions } = require('./lib/cli');
+const { readCrashes } = require('../e2e/lib/crashes');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -37,24 +38,16 @@ function runScript(script, env) {
 	});
 }
 
-/** Crashes the e2e runner recorded (one JSON line each, see e2e/lib/crashes.js), counted per n8n version. */
-function readCrashes(file) {
-	let lines = [];
-	try {
-		lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
-	} catch {
-		return {};
+/** "n8n 1.x 3 (1 run again, 2 results kept)" per n8n version, from what the e2e runner recorded. */
+function describeCrashes(file) {
+	const byFlavour = {};
+	for (const c of readCrashes(file)) {
+		const f = (byFlavour[c.flavour] = byFlavour[c.flavour] || { rerun: 0, kept: 0 });
+		if (c.afterResult) f.kept += 1;
+		else f.rerun += 1;
 	}
-	const counts = {};
-	for (const line of lines) {
-		try {
-			const c = JSON.parse(line);
-			counts[c.flavour] = (counts[c.flavour] || 0) + 1;
-		} catch {
-			/* a torn line */
-		}
-	}
-	return counts;
+	const parts = Object.entries(byFlavour).map(([flavour, f]) => `${flavour} ${f.rerun + f.kept} (${f.rerun} run again, ${f.kept} results kept)`);
+	return parts.length ? parts.join('; ') : '0';
 }
 
 const fmtSecs = (ms) => `${(ms / 1000).toFixed(0)} s`;
@@ -79,7 +72,7 @@ async function main() {
 		const started = Date.now();
 		process.stdout.write(`\n=== ${name} (npm run ${script}) ===\n`);
 		const { code, signal } = await runScript(script, { ...process.env, LAGO_E2E_CRASH_LOG: crashLog });
-		const crashes = readCrashes(crashLog);
+		const crashes = describeCrashes(crashLog);
 		fs.rmSync(crashLog, { force: true });
 		results.push({ name, ok: code === 0, code, signal, crashes, ms: Date.now() - started });
 		if (signal === 'SIGINT' || signal === 'SIGTERM') break;
@@ -87,13 +80,8 @@ async function main() {
 	const width = Math.max(...results.map((r) => r.name.length));
 	process.stdout.write('\n=== summary ===\n');
 	for (const r of results) {
-		const crashText = Object.keys(r.crashes).length
-			? Object.entries(r.crashes)
-					.map(([flavour, n]) => `${flavour} ${n}`)
-					.join(', ')
-			: '0';
 		const status = r.ok ? 'passed' : `FAILED (exit ${r.code}${r.signal ? `, ${r.signal}` : ''})`;
-		process.stdout.write(`${r.name.padEnd(width)}  ${status.padEnd(18)}  n8n crashes retried: ${crashText.padEnd(22)}  ${fmtSecs(r.ms)}\n`);
+		process.stdout.write(`${r.name.padEnd(width)}  ${status.padEnd(18)}  ${fmtSecs(r.ms).padStart(6)}  n8n crashes: ${r.crashes}\n`);
 	}
 	const passed = results.filter((r) => r.ok).length;
 	const failed = results.length - passed;

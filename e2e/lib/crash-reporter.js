@@ -15,8 +15,11 @@ class CrashReporter {
 		const text = Object.entries(counts)
 			.map(([flavour, n]) => `${flavour}: ${n}`)
 			.join(', ');
-		process.stderr.write(`\nn8n crashes retried (ended by a signal, run again): ${text}\n`);
-		for (const c of crashes) process.stderr.write(`  ${c.flavour} ${c.what}: ${c.signal} after ${(c.ms / 1000).toFixed(1)} s (attempt ${c.attempt})\n`);
+		process.stderr.write(`\nn8n crashes (n8n ended by a signal; run again, or its printed result kept): ${text}\n`);
+		for (const c of crashes) {
+			const what = c.afterResult ? 'after printing the whole run: result kept' : `before a result: run again (retry ${c.attempt})`;
+			process.stderr.write(`  ${c.flavour} ${c.what}: ${c.signal} after ${(c.ms / 1000).toFixed(1)} s, ${what}\n`);
+		}
 	}
 }
 

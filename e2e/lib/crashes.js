@@ -24,8 +24,9 @@ function isCrash(result) {
 	return Boolean(result && !result.timedOut && result.code === null && CRASH_SIGNALS.has(result.signal));
 }
 
-function recordCrash({ flavour, what, signal, ms, attempt }) {
-	const line = JSON.stringify({ flavour, what, signal, ms, attempt, at: new Date().toISOString() });
+/** afterResult: n8n had printed the whole run (its result was kept, nothing ran again). */
+function recordCrash({ flavour, what, signal, ms, attempt, afterResult }) {
+	const line = JSON.stringify({ flavour, what, signal, ms, attempt, afterResult: Boolean(afterResult), at: new Date().toISOString() });
 	try {
 		fs.appendFileSync(crashLogFile(), `${line}\n`);
 	} catch {

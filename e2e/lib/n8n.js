@@ -36,15 +36,16 @@ function parseExecuteOutput(stdout) {
 }
 
 class ExecutionResult {
-	constructor({ exitCode, signal, timedOut, stdout, stderr, ms, workflowId, flavour }) {
-		Object.assign(this, { exitCode, signal, timedOut, stdout, stderr, ms, workflowId, flavour });
+	constructor({ exitCode, signal, timedOut, stdout, stderr, ms, workflowId, flavour, crashedAfterResult = false }) {
+		Object.assign(this, { exitCode, signal, timedOut, stdout, stderr, ms, workflowId, flavour, crashedAfterResult });
 		this.run = parseExecuteOutput(stdout);
 		const resultData = (this.run && this.run.data && this.run.data.resultData) || {};
 		this.runData = resultData.runData || {};
 		/** The workflow-level error (execution failed), or undefined. */
 		this.error = resultData.error;
 		this.lastNodeExecuted = resultData.lastNodeExecuted;
-		this.ok = exitCode === 0 && Boolean(this.run) && !this.error;
+		// A run n8n printed in full before a crash at exit counts as what it printed (see N8nInstance.execute).
+		this.ok = (exitCode === 0 || crashedAfterResult) && Boolean(this.run) && !this.error;
 	}
 
 	/** The task data of one node run: { data: { main: [[items]] }, error?, executionStatus, ... } */
@@ -232,10 +233,14 @@ class N8nInstance {
 
 	/**
 	 * `n8n execute --id <id> --rawOutput`; resolves with an ExecutionResult even when the run fails. When n8n itself is
-	 * ended by a signal (see crashes.js) the same command runs again, at most MAX_CRASH_RETRIES times, and each crash is
-	 * recorded; any other outcome (an exit code, a failed execution, a timeout) is returned as it is.
+	 * ended by a signal (see crashes.js):
+	 * - after it printed the whole run (n8n 1.x's vm expression engine often crashes while the process exits): the run
+	 *   is complete, so its result is kept and the crash is recorded; running it again would only repeat its effects;
+	 * - before it printed a result: the sandbox (restoreOnCrash) is restored and the same command runs again, at most
+	 *   `crashRetries` times, each crash recorded.
+	 * Any other outcome (an exit code, a failed execution, a timeout) is returned as it is.
 	 */
-	async execute(workflowId, { timeoutMs = 180_000 } = {}) {
+	async execute(workflowId, { timeoutMs = 180_000, crashRetries = MAX_CRASH_RETRIES } = {}) {
 		for (let attempt = 1; ; attempt++) {
 			const snapshot = this.crashGuard ? this.crashGuard.snapshot() : undefined;
 			const stdoutFile = path.join(this.folder, `execute-${workflowId}-${Date.now()}.json`);
@@ -247,12 +252,19 @@ class N8nInstance {
 				stdoutFile,
 			});
 			fs.rmSync(stdoutFile, { force: true });
-			const res = new ExecutionResult({ exitCode: r.code, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr, ms: r.ms, workflowId, flavour: this.flavour.label });
+			const crashed = isCrash(r);
+			const res = new ExecutionResult({ exitCode: r.code, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr, ms: r.ms, workflowId, flavour: this.flavour.label, crashedAfterResult: crashed && Boolean(parseExecuteOutput(r.stdout)) });
 			res.crashRetries = attempt - 1;
 			log(`${this.flavour.label}: execute ${workflowId} → exit ${r.code}${r.signal ? ` (${r.signal})` : ''}${r.timedOut ? ' (TIMEOUT)' : ''} in ${fmtSecs(r.ms)}`);
-			if (!isCrash(r) || attempt > MAX_CRASH_RETRIES) return res;
-			recordCrash({ flavour: this.flavour.label, what: `execute ${workflowId}`, signal: r.signal, ms: r.ms, attempt });
-			log(`${this.flavour.label}: n8n was ended by ${r.signal} (${res.run ? 'after printing its result' : 'before printing a result'}); running execute ${workflowId} again (crash retry ${attempt} of ${MAX_CRASH_RETRIES})`);
+			if (!crashed) return res;
+			if (res.crashedAfterResult) {
+				recordCrash({ flavour: this.flavour.label, what: `execute ${workflowId}`, signal: r.signal, ms: r.ms, attempt, afterResult: true });
+				log(`${this.flavour.label}: n8n was ended by ${r.signal} after printing the whole run; keeping that result`);
+				return res;
+			}
+			if (attempt > crashRetries) return res;
+			recordCrash({ flavour: this.flavour.label, what: `execute ${workflowId}`, signal: r.signal, ms: r.ms, attempt, afterResult: false });
+			log(`${this.flavour.label}: n8n was ended by ${r.signal} before printing a result; restoring the sandbox and running execute ${workflowId} again (crash retry ${attempt} of ${crashRetries})`);
 			if (snapshot) this.crashGuard.restore(snapshot);
 		}
 	}

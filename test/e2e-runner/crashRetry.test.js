@@ -1,7 +1,7 @@
 'use strict';
 // The e2e runner's crash policy, against a stand-in for the n8n binary: a signal death (SIGSEGV, SIGABRT, SIGBUS,
-// SIGILL) is run again at most twice, recorded, and the sandbox restored first; an exit code, a failed execution
-// and a timeout are never run again.
+// SIGILL) before a result is run again at most twice, recorded, and the sandbox restored first; one after n8n printed
+// the whole run keeps that result; an exit code, a failed execution and a timeout are never run again.
 
 const fs = require('fs');
 const os = require('os');
@@ -28,6 +28,7 @@ function act(step) {
 	if (step.out === 'exit3') process.exit(3);
 	if (step.out === 'hang') return void setInterval(() => {}, 1000);
 	if (step.printFirst) process.stdout.write(run(false) + '\\n');
+	if (step.failedFirst) process.stdout.write('Execution was NOT successful\\n' + run(true) + '\\n');
 	if (step.out) process.kill(process.pid, step.out);
 }
 `;
@@ -100,20 +101,39 @@ describe('e2e runner: n8n crash retries', () => {
 		expect(readCrashes(crashLog)).toEqual([]);
 	}, 15_000);
 
-	test('a crash after the run sent events and printed its result: the sandbox is restored before the retry', async () => {
+	test('a crash after n8n printed the whole run: that result is kept, nothing runs again, the crash is recorded', async () => {
+		const res = await instance([{ printFirst: true, out: 'SIGSEGV' }, { out: 'ok' }]).execute('wf1');
+		expect(res.ok).toBe(true);
+		expect(res.signal).toBe('SIGSEGV');
+		expect(res.crashedAfterResult).toBe(true);
+		expect(res.items('Node')).toEqual([{ attempt: 1 }]);
+		expect(attempts()).toBe(1);
+		expect(readCrashes(crashLog).map((c) => [c.signal, c.afterResult])).toEqual([['SIGSEGV', true]]);
+	});
+
+	test('a crash after a failed run printed its result: kept as the failure it is', async () => {
+		const res = await instance([{ failedFirst: true, out: 'SIGSEGV' }, { out: 'ok' }]).execute('wf1');
+		expect(res.ok).toBe(false);
+		expect(res.error).toEqual({ message: 'failed' });
+		expect(attempts()).toBe(1);
+	});
+
+	test('a crash after the run sent an event but before its result: the sandbox is restored, then it runs again', async () => {
 		const sb = await startSandbox({ port: 0, apiKey: 'k' });
 		try {
 			sb.seedEvents([{ transaction_id: 'seeded-1', external_subscription_id: 'sub_demo_1', code: 'storage_gb', timestamp: 1768471200, properties: { gb: 2 } }]);
 			const inst = instance([
-				{ post: `${sb.apiUrl}/events`, printFirst: true, out: 'SIGSEGV' },
+				{ post: `${sb.apiUrl}/events`, out: 'SIGSEGV' },
 				{ post: `${sb.apiUrl}/events`, out: 'ok' },
 			]);
 			inst.restoreOnCrash(sb);
 			const res = await inst.execute('wf1');
 			expect(res.ok).toBe(true);
+			expect(attempts()).toBe(2);
 			expect(sb.events.map((e) => e.transaction_id)).toEqual(['seeded-1', 'tx-2']);
 			expect(sb.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /api/v1/events 200']);
 			expect(JSON.parse(sb.requests[0].rawBody).event.transaction_id).toBe('tx-2');
+			expect(readCrashes(crashLog).map((c) => [c.signal, c.afterResult, c.attempt])).toEqual([['SIGSEGV', false, 1]]);
 		} finally {
 			await sb.stop();
 		}
