@@ -67,6 +67,8 @@ const WORKFLOWS = {
 };
 
 async function main() {
+	// Exiting runs proc.js's exit hook, which kills the n8n still running.
+	for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 	const opts = parseOptions(process.argv.slice(2), {
 		defaults: { runs: 50, only: null, env: {}, label: '' },
 		values: {
