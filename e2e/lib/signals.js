@@ -46,7 +46,9 @@ async function signalNpmScript(script, args, { ready, signal, ports, readyTimeou
 			});
 		});
 		process.kill(child.pid, signal);
-		const npmExit = await Promise.race([exited, sleep(graceMs).then(() => null)]);
+		let timer;
+		const npmExit = await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(() => resolve(null), graceMs)))]);
+		clearTimeout(timer);
 		if (!npmExit) throw new Error(`npm did not exit within ${graceMs} ms of ${signal}`);
 		const deadline = Date.now() + graceMs;
 		let listening = ports;
