@@ -91,8 +91,7 @@ export class LagoTrigger implements INodeType {
 						type: 'boolean',
 						default: false,
 						description:
-							'Whether to add the full event (code, subscription, properties) to each failed-event item, read from Lago with GET /events/{transaction_id}',
-						displayOptions: { show: { splitEventErrors: [true] } },
+							'Whether to add the full event (code, subscription, properties) to each failed-event item, read from Lago with GET /events/{transaction_id}. Needs Split Event Errors on (the default).',
 					},
 					{
 						displayName: 'Split Event Errors',

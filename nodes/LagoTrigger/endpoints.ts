@@ -2,7 +2,7 @@ import type { IDataObject, IHookFunctions, INode, NodeApiError } from 'n8n-workf
 
 import { formatErrorDetails, lagoApiError } from '../shared/errors';
 import { responseError, sendToLago } from '../shared/transport';
-import type { LagoResponse } from '../shared/transport';
+import type { LagoResponse, RetryPolicy } from '../shared/transport';
 import type { SignatureAlgorithm } from './signature';
 import { ALL_EVENT_TYPES } from './eventTypes';
 
@@ -23,6 +23,12 @@ export interface LagoEndpoint {
 	signature_algo?: string;
 	event_types?: string[] | null;
 }
+
+/**
+ * n8n waits for activation: a Lago that is down fails it within seconds, with the reason, instead of the transport's
+ * two minutes of retries meant for billing events.
+ */
+export const ACTIVATION_RETRY: RetryPolicy = { maxAttempts: 3, maxRetryTimeMs: 15_000, initialDelayMs: 500 };
 
 /** Lago allows 10 endpoints per organisation; a list never needs more than one page of 100. */
 const MAX_LIST_PAGES = 5;
@@ -90,7 +96,7 @@ function endpointBody(wanted: WantedEndpoint): IDataObject {
 
 /** The endpoint with this id, or undefined when Lago no longer has it. */
 export async function getEndpoint(this: IHookFunctions, id: string): Promise<LagoEndpoint | undefined> {
-	const response = await sendToLago.call(this, { method: 'GET', path: `/webhook_endpoints/${encodeURIComponent(id)}` });
+	const response = await sendToLago.call(this, { method: 'GET', path: `/webhook_endpoints/${encodeURIComponent(id)}` }, ACTIVATION_RETRY);
 	if (response.status === 404) return undefined;
 	if (response.status !== 200) throw activationError(this.getNode(), response, 'read webhook endpoints');
 	return endpointOf(response.body);
@@ -100,7 +106,7 @@ export async function getEndpoint(this: IHookFunctions, id: string): Promise<Lag
 export async function listEndpoints(this: IHookFunctions): Promise<LagoEndpoint[]> {
 	const all: LagoEndpoint[] = [];
 	for (let page = 1; page <= MAX_LIST_PAGES; page++) {
-		const response = await sendToLago.call(this, { method: 'GET', path: '/webhook_endpoints', qs: { page, per_page: 100 } });
+		const response = await sendToLago.call(this, { method: 'GET', path: '/webhook_endpoints', qs: { page, per_page: 100 } }, ACTIVATION_RETRY);
 		if (response.status !== 200) throw activationError(this.getNode(), response, 'read webhook endpoints');
 		const body = (response.body ?? {}) as IDataObject;
 		const list = Array.isArray(body.webhook_endpoints) ? (body.webhook_endpoints as LagoEndpoint[]) : [];
@@ -121,11 +127,11 @@ export async function registerEndpoint(this: IHookFunctions, wanted: WantedEndpo
 	if (!existing) existing = (await listEndpoints.call(this)).find((e) => e.webhook_url === wanted.url);
 	if (existing) {
 		if (endpointMatches(existing, wanted)) return { id: existing.lago_id, action: 'unchanged' };
-		const response = await sendToLago.call(this, { method: 'PUT', path: `/webhook_endpoints/${encodeURIComponent(existing.lago_id)}`, body: endpointBody(wanted) });
+		const response = await sendToLago.call(this, { method: 'PUT', path: `/webhook_endpoints/${encodeURIComponent(existing.lago_id)}`, body: endpointBody(wanted) }, ACTIVATION_RETRY);
 		if (response.status !== 200) throw activationError(this.getNode(), response, 'update webhook endpoints');
 		return { id: endpointOf(response.body)?.lago_id ?? existing.lago_id, action: 'updated' };
 	}
-	const response = await sendToLago.call(this, { method: 'POST', path: '/webhook_endpoints', body: endpointBody(wanted) });
+	const response = await sendToLago.call(this, { method: 'POST', path: '/webhook_endpoints', body: endpointBody(wanted) }, ACTIVATION_RETRY);
 	if (response.status !== 200) throw activationError(this.getNode(), response, 'create webhook endpoints');
 	const created = endpointOf(response.body);
 	if (!created) throw activationError(this.getNode(), { ...response, status: 502 }, 'create webhook endpoints');
@@ -134,7 +140,7 @@ export async function registerEndpoint(this: IHookFunctions, wanted: WantedEndpo
 
 /** Deletes this trigger's endpoint. True when it is gone, also when Lago no longer had it. */
 export async function deleteEndpoint(this: IHookFunctions, id: string): Promise<boolean> {
-	const response = await sendToLago.call(this, { method: 'DELETE', path: `/webhook_endpoints/${encodeURIComponent(id)}` });
+	const response = await sendToLago.call(this, { method: 'DELETE', path: `/webhook_endpoints/${encodeURIComponent(id)}` }, ACTIVATION_RETRY);
 	if (response.status === 200 || response.status === 404) return true;
 	throw activationError(this.getNode(), response, 'delete webhook endpoints');
 }

@@ -3,6 +3,7 @@ import type { IDataObject, IHookFunctions, IWebhookFunctions } from 'n8n-workflo
 
 import { lagoApiError } from '../shared/errors';
 import { responseError, sendToLago } from '../shared/transport';
+import type { RetryPolicy } from '../shared/transport';
 import { parsePublicKey } from './signature';
 
 /**
@@ -13,6 +14,9 @@ import { parsePublicKey } from './signature';
 
 const REFETCH_AFTER_MS = 60_000;
 
+/** Short: during a delivery Lago waits at most 30 s for n8n's answer. */
+const KEY_RETRY: RetryPolicy = { maxAttempts: 3, maxRetryTimeMs: 8_000, initialDelayMs: 250 };
+
 interface CachedKey {
 	key: KeyObject;
 	fetchedAt: number;
@@ -21,13 +25,13 @@ interface CachedKey {
 const cache = new Map<string, CachedKey>();
 
 async function fetchPublicKey(this: IHookFunctions | IWebhookFunctions): Promise<KeyObject> {
-	let response = await sendToLago.call(this, { method: 'GET', path: '/webhooks/json_public_key' });
+	let response = await sendToLago.call(this, { method: 'GET', path: '/webhooks/json_public_key' }, KEY_RETRY);
 	let served: unknown;
 	if (response.status === 200) {
 		served = ((response.body as IDataObject | undefined)?.webhook as IDataObject | undefined)?.public_key;
 	} else if (response.status === 404) {
 		// Lago servers from before json_public_key answer only the older route, with the base64 text as the body.
-		response = await sendToLago.call(this, { method: 'GET', path: '/webhooks/public_key' });
+		response = await sendToLago.call(this, { method: 'GET', path: '/webhooks/public_key' }, KEY_RETRY);
 		if (response.status === 200) served = response.body;
 	}
 	if (response.status === 403) {

@@ -2,7 +2,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { lagoRequest, resolveBaseUrl } from '../shared/transport';
-import type { LagoCredentials } from '../shared/transport';
+import type { LagoCredentials, RetryPolicy } from '../shared/transport';
 import { bodyKey, deliveryKey, deliveryLog, DeliveryLog } from './deliveries';
 import { splitEventErrors } from './eventErrors';
 import { isSelected, normaliseEventTypes } from './eventTypes';
@@ -50,9 +50,19 @@ async function isSigned(ctx: IWebhookFunctions, algorithm: SignatureAlgorithm, r
 	return again.fresh && verifyJwt(signature, rawBody, again.key);
 }
 
-async function lookUpEvent(ctx: IWebhookFunctions, transactionId: string): Promise<IDataObject> {
+/**
+ * Lago gives up on a delivery after 30 s and sends it again; look-ups stop after LOOKUP_BUDGET_MS so the workflow
+ * still starts in time, and the items not looked up say so.
+ */
+const LOOKUP_BUDGET_MS = 20_000;
+const LOOKUP_RETRY: RetryPolicy = { maxAttempts: 3, maxRetryTimeMs: 5_000, initialDelayMs: 250 };
+
+async function lookUpEvent(ctx: IWebhookFunctions, transactionId: string, deadline: number): Promise<IDataObject> {
+	if (Date.now() > deadline) {
+		return { event: null, lookup_error: `Not looked up: look-ups stop after ${LOOKUP_BUDGET_MS / 1000} s so that Lago gets its answer in time. Use Lago Events > Get with this transaction ID.` };
+	}
 	try {
-		const body = await lagoRequest.call(ctx, { method: 'GET', path: `/events/${encodeURIComponent(transactionId)}` }, { operation: 'get', transactionId });
+		const body = await lagoRequest.call(ctx, { method: 'GET', path: `/events/${encodeURIComponent(transactionId)}` }, { operation: 'get', transactionId }, LOOKUP_RETRY);
 		return { event: (body.event as IDataObject) ?? body };
 	} catch (error) {
 		// The failed event is still an item: losing it because the look-up failed would hide what Lago could not bill.
@@ -68,7 +78,8 @@ async function toItems(ctx: IWebhookFunctions, payload: IDataObject): Promise<IN
 	if (failed.length === 0) return [{ json: payload }];
 	if (!options.lookUpEvents) return failed.map((json) => ({ json }));
 	const items: INodeExecutionData[] = [];
-	for (const item of failed) items.push({ json: { ...item, ...(await lookUpEvent(ctx, item.transaction_id)) } });
+	const deadline = Date.now() + LOOKUP_BUDGET_MS;
+	for (const item of failed) items.push({ json: { ...item, ...(await lookUpEvent(ctx, item.transaction_id, deadline)) } });
 	return items;
 }
 

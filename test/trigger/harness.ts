@@ -1,3 +1,4 @@
+import { randomUUID } from 'crypto';
 import { ExecutionLifecycleHooks, HookContext, WebhookContext } from 'n8n-core';
 import { ICredentialsHelper, Workflow } from 'n8n-workflow';
 import type {
@@ -111,7 +112,7 @@ export class TriggerUnderTest {
 	constructor(
 		parameters: INodeParameters,
 		credentials: ICredentialDataDecryptedObject,
-		{ workflowId = 'wf-trigger-1', webhookId = 'b6a1c1f0-0000-4000-8000-000000000001', nodeId = 'trigger-node-1' } = {},
+		{ workflowId = 'wf-trigger-1', webhookId = randomUUID(), nodeId = 'trigger-node-1' } = {},
 	) {
 		this.credentials = credentials;
 		this.node = {
@@ -172,7 +173,7 @@ export class TriggerUnderTest {
 
 	private captureLogs<T extends { logger: unknown }>(ctx: T): T {
 		const record = (level: string) => (message: string) => this.logs.push({ level, message });
-		(ctx as { logger: unknown }).logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+		Object.defineProperty(ctx, 'logger', { value: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') } });
 		return ctx;
 	}
 
@@ -214,7 +215,7 @@ export class TriggerUnderTest {
 			new WebhookContext(this.workflow, this.node, this.additionalData({ httpRequest: req, httpResponse: res } as never), 'webhook', this.webhookData(), [], null),
 		);
 		const raw = await trigger.webhook.call(ctx);
-		if (raw.noWebhookResponse) return { status: res.statusCode, responseBody: res.body, raw };
+		if (raw.noWebhookResponse) return { status: res.statusCode, responseBody: res.body, items: undefined, raw };
 		return { status: 200, responseBody: raw.webhookResponse, items: raw.workflowData?.[0]?.map((i) => i.json), raw };
 	}
 }
