@@ -42,7 +42,7 @@ describe.each([
 
 	async function executions(workflowId) {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-		const { json } = await rest.request('GET', `/rest/executions?filter=${filter}&limit=200`);
+		const { json } = await rest.request('GET', `/rest/executions?filter=${filter}&limit=100`);
 		return (json.data && json.data.results) || [];
 	}
 
@@ -68,13 +68,21 @@ describe.each([
 
 	const itemsOf = (run, node) => ((run.runData[node] || [])[0]?.data?.main?.[0] || []).map((i) => i.json);
 
+	/** n8n 2.x answers the (de)activation call before the trigger's lifecycle methods have run: wait for Lago to see it. */
+	async function untilEndpoints(check) {
+		const started = Date.now();
+		while (!check(endpoints()) && Date.now() - started < 30_000) await sleep(200);
+	}
+
 	async function activate(wf) {
 		const current = await rest.getWorkflow(wf.id);
 		await rest.request('POST', `/rest/workflows/${wf.id}/activate`, { versionId: current.versionId });
+		await untilEndpoints((list) => list.some((e) => e.webhook_url === hookUrl(wf)));
 	}
 
 	async function deactivate(wf) {
 		await rest.request('POST', `/rest/workflows/${wf.id}/deactivate`, {});
+		await untilEndpoints((list) => !list.some((e) => e.webhook_url === hookUrl(wf)));
 	}
 
 	async function post(url, body, headers) {
