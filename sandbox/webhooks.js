@@ -310,6 +310,13 @@ class WebhookCenter {
 	}
 }
 
+/** Lago's object_type for a webhook type: `invoice.created` → invoice, `events.errors` → events_errors. @param {string} type */
+function defaultObjectType(type) {
+	if (type === 'events.errors') return 'events_errors';
+	if (type === 'event.error') return 'event_error';
+	return type.split('.')[0];
+}
+
 /**
  * /_sandbox/webhooks/* control routes, for tests and the demo running n8n out of process.
  * @param {string} key "METHOD name" below /_sandbox/webhooks/
@@ -336,7 +343,7 @@ function handleWebhookControl(key, readJson, center, storedEvents) {
 		case 'POST send': {
 			const input = readJson() || {};
 			if (typeof input.webhook_type !== 'string') throw new TypeError('webhook_type is required');
-			const objectType = typeof input.object_type === 'string' ? input.object_type : input.webhook_type.split('.')[0];
+			const objectType = typeof input.object_type === 'string' ? input.object_type : defaultObjectType(input.webhook_type);
 			return center
 				.send(input.webhook_type, objectType, input.object ?? {}, { repeat: input.repeat, endpointId: input.endpointId })
 				.then((result) => ({ status: 200, body: result }));
