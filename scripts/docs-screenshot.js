@@ -13,6 +13,7 @@
 //   docs/images/lago-credential.png       the Lago API credential dialog (Self-Hosted region, tested)
 //   docs/images/lago-metric-picker.png    the Billable Metric Code list, loaded from the sandbox
 //   docs/images/lago-events-new.png       a node just added (placeholders and hints, nothing filled in)
+//   docs/images/lago-trigger-panel.png    the Lago Trigger's panel (events.errors, JWT, Look Up Events)
 // Stops everything it started and exits 1 if a screenshot could not be taken.
 //
 // Options: --out DIR (default docs/images)  --keep (keep the n8n user folder)  --chromium PATH (default
@@ -98,7 +99,33 @@ const EVENT_PARAMETERS = {
 	additionalFields: {},
 };
 
+const TRIGGER_NAME = 'Lago Trigger';
+
+/** A workflow holding only a Lago Trigger, as set up in the README's Lago Trigger section. */
+function triggerWorkflow(id, name) {
+	return {
+		id,
+		name,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{
+				id: `${id}-n1`,
+				name: TRIGGER_NAME,
+				type: 'n8n-nodes-lago.lagoTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				webhookId: '5d0c5f1e-7a7e-4c1b-9f3e-000000000001',
+				credentials: { lagoApi: { ...CREDENTIAL } },
+				parameters: { events: ['events.errors', 'invoice.created'], signatureAlgorithm: 'jwt', options: { splitEventErrors: true, lookUpEvents: true } },
+			},
+		],
+		connections: {},
+	};
+}
+
 const WORKFLOWS = {
+	trigger: triggerWorkflow('lagoDocsTrigger1', 'Docs: Lago Trigger'),
 	batch: workflow('lagoDocsBatch001', 'Docs: Lago Events – Send Batch', { operation: 'createBatch', ...EVENT_PARAMETERS, options: { onDuplicate: 'succeed', batchSize: 100 } }),
 	send: workflow('lagoDocsSend0001', 'Docs: Lago Events – Send', { operation: 'create', ...EVENT_PARAMETERS, options: {} }),
 	fresh: workflow('lagoDocsNew00001', 'Docs: Lago Events – new node', { operation: 'createBatch' }),
@@ -122,10 +149,10 @@ async function closeToasts(page) {
 }
 
 /** Opens a workflow and the Lago Events node's parameter panel (NDV); returns the NDV locator. */
-async function openNodePanel(page, baseUrl, workflowId) {
+async function openNodePanel(page, baseUrl, workflowId, nodeName = NODE_NAME) {
 	await page.goto(`${baseUrl}/workflow/${workflowId}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
 	if (/\/signin|\/setup/.test(page.url())) throw new Error(`n8n showed ${page.url()} instead of the workflow (not logged in)`);
-	const node = page.locator(`[data-test-id="canvas-node"][data-node-name="${NODE_NAME}"]`);
+	const node = page.locator(`[data-test-id="canvas-node"][data-node-name="${nodeName}"]`);
 	await node.waitFor({ state: 'visible', timeout: 60_000 });
 	await closeToasts(page);
 	await node.dblclick();
@@ -351,6 +378,14 @@ async function main() {
 			ndv = await openNodePanel(page, url, WORKFLOWS.fresh.id);
 			const file = path.join(opts.out, 'lago-events-new.png');
 			return { file, ...(await shootPanel(page, file)), labels: await parameterLabels(page) };
+		});
+		// 6. The Lago Trigger: the event-type picker, the signature algorithm and the options.
+		await step('lago-trigger-panel', async () => {
+			ndv = await openNodePanel(page, url, WORKFLOWS.trigger.id, TRIGGER_NAME);
+			const file = path.join(opts.out, 'lago-trigger-panel.png');
+			const labels = await parameterLabels(page);
+			if (!labels.includes('Events') || !labels.includes('Signature Algorithm')) throw new Error(`the trigger panel shows ${JSON.stringify(labels)}`);
+			return { file, ...(await shootPanel(page, file)), labels };
 		});
 		results.browserMs = Date.now() - t1;
 		results.sandboxRequests = sb.requests.map((r) => `${r.method} ${r.path} → ${r.status}`).slice(0, 20);
