@@ -19,6 +19,7 @@
 // Options: --out DIR (default docs/images)  --keep (keep the n8n user folder)  --chromium PATH (default
 //          /usr/bin/chromium, or $CHROMIUM_PATH)  --scale N (deviceScaleFactor, default 1)
 //          --report FILE (write labels, metric list and timings as JSON)
+//          --only KEY[,KEY] (just these shots, e.g. lago-trigger-panel; on 2 busy cores each takes about a minute)
 // Needs: apt-get install chromium fonts-liberation; the playwright-core devDependency; npm run build.
 
 const fs = require('fs');
@@ -36,7 +37,7 @@ const CREDENTIAL = { id: 'lagoDocsCred0001', name: 'Lago API (self-hosted)' };
 const LAGO_TYPE = 'n8n-nodes-lago.lagoEvents';
 const NODE_NAME = 'Lago Events';
 const SOURCE_NAME = 'Usage records';
-const TOTAL_TIMEOUT_MS = 6 * 60_000;
+const TOTAL_TIMEOUT_MS = 10 * 60_000;
 const STEP_TIMEOUT_MS = 20_000;
 const VIEWPORT = { width: 1400, height: 1800 };
 
@@ -44,9 +45,9 @@ function parseArgs(argv) {
 	return parseOptions(argv, {
 		defaults: { out: path.join(REPO_ROOT, 'docs', 'images'), keep: false, chromium: process.env.CHROMIUM_PATH || '/usr/bin/chromium', scale: 1 },
 		flags: { '--keep': { keep: true } },
-		values: { '--out': ['out', (v) => path.resolve(v)], '--chromium': ['chromium'], '--scale': ['scale', Number], '--report': ['report', (v) => path.resolve(v)] },
+		values: { '--only': ['only', (v) => v.split(',')], '--out': ['out', (v) => path.resolve(v)], '--chromium': ['chromium'], '--scale': ['scale', Number], '--report': ['report', (v) => path.resolve(v)] },
 		helpFile: __filename,
-		helpLines: [2, 22],
+		helpLines: [2, 24],
 	});
 }
 
@@ -292,7 +293,7 @@ async function main() {
 		const page = context.pages()[0] || (await context.newPage());
 
 		const step = async (key, fn) => {
-			if (interrupted) return;
+			if (interrupted || (opts.only && !opts.only.includes(key))) return;
 			const ts = Date.now();
 			try {
 				results.shots[key] = { ...(await withTimeout(fn(), 90_000, key)), ms: Date.now() - ts };
