@@ -152,9 +152,9 @@ test('control routes drive it out of process', async () => {
 	const send = await fetch(`${sandbox.url}/_sandbox/webhooks/send`, { method: 'POST', body: JSON.stringify({ webhook_type: 'events.errors', object: { invalid_code: ['x'] } }) });
 	expect(send.status).toBe(200);
 	expect(JSON.parse(received[0].body)).toMatchObject({ object_type: 'events_errors', events_errors: { invalid_code: ['x'] } });
-	const keys = await (await fetch(`${sandbox.url}/_sandbox/webhooks/keys`)).json();
+	const keys = (await (await fetch(`${sandbox.url}/_sandbox/webhooks/keys`)).json()) as { hmacKey: string; publicKeyPem: string };
 	expect(keys).toEqual({ hmacKey: 'hmac-k', publicKeyPem: expect.stringContaining('BEGIN PUBLIC KEY') });
-	const rotated = await (await fetch(`${sandbox.url}/_sandbox/webhooks/rotate-key`, { method: 'POST' })).json();
+	const rotated = (await (await fetch(`${sandbox.url}/_sandbox/webhooks/rotate-key`, { method: 'POST' })).json()) as { publicKeyPem: string };
 	expect(rotated.publicKeyPem).not.toBe(keys.publicKeyPem);
 	const bad = await fetch(`${sandbox.url}/_sandbox/webhooks/send`, { method: 'POST', body: '{}' });
 	expect(bad.status).toBe(400);
