@@ -184,6 +184,15 @@ describe.each([
 		expect(log).not.toContain(API_KEY);
 	});
 
+	test('a captured signed delivery replayed under a new X-Lago-Unique-Key starts nothing', async () => {
+		const sent = await sb.webhooks.send('invoice.created', 'invoice', { lago_id: 'inv_e2e_captured' });
+		const before = (await executions(JWT_WF.id)).length;
+		const r = await post(hookUrl(JWT_WF), sent.body, { 'X-Lago-Signature': signJwt({ data: sent.body, iss: 'http://lago' }, sb.webhooks.keys.privateKey), 'X-Lago-Signature-Algorithm': 'jwt', 'X-Lago-Unique-Key': 'attacker-chosen-key' });
+		expect(r.status).toBe(200);
+		await expectExecutionCount(JWT_WF.id, before, 2000);
+		attackOutcomes.push(`- captured signed body replayed under a new unique key: ${r.status}, no execution`);
+	});
+
 	test('a type the trigger did not pick is answered 200 and starts nothing', async () => {
 		const before = (await executions(JWT_WF.id)).length;
 		const b = JSON.stringify({ webhook_type: 'plan.created', object_type: 'plan', plan: {} });
