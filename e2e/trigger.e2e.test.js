@@ -185,11 +185,13 @@ describe.each([
 	});
 
 	test('a captured signed delivery replayed under a new X-Lago-Unique-Key starts nothing', async () => {
-		const sent = await sb.webhooks.send('invoice.created', 'invoice', { lago_id: 'inv_e2e_captured' });
 		const before = (await executions(JWT_WF.id)).length;
+		const sent = await sb.webhooks.send('invoice.created', 'invoice', { lago_id: 'inv_e2e_captured' });
+		expect(sent.deliveries[0].attempts.map((a) => a.status)).toEqual([200]);
 		const r = await post(hookUrl(JWT_WF), sent.body, { 'X-Lago-Signature': signJwt({ data: sent.body, iss: 'http://lago' }, sb.webhooks.keys.privateKey), 'X-Lago-Signature-Algorithm': 'jwt', 'X-Lago-Unique-Key': 'attacker-chosen-key' });
 		expect(r.status).toBe(200);
-		await expectExecutionCount(JWT_WF.id, before, 2000);
+		// Lago's own delivery ran; the replay did not.
+		await expectExecutionCount(JWT_WF.id, before + 1, 2000);
 		attackOutcomes.push(`- captured signed body replayed under a new unique key: ${r.status}, no execution`);
 	});
 
