@@ -22,6 +22,7 @@ describe.each([
 		expect(out).toMatch(/✓ metric picker \(From List\): 1\d metric\(s\): api_calls, storage_gb/);
 		expect(out).toMatch(/✓ "Lago: estimate the fee before charging"/);
 		expect(out).toMatch(/✓ "Lago: send usage rows with Send Batch"/);
+		expect(out).toMatch(/✓ "Lago: re-send the events Lago could not bill" — sandbox fired events\.errors \(answered 200\), execution \d+: success/);
 		expect(out).toMatch(/DEMO CHECK PASSED/);
 		expect(out).not.toMatch(/✗/);
 	}, 320_000);

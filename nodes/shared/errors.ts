@@ -18,7 +18,7 @@ export class FieldError extends Error {
  * what happened, how to fix it, Lago's own `code` and `error_details`, and which item it was.
  */
 
-export type LagoOperation = 'create' | 'createBatch' | 'estimateFees' | 'get' | 'listMetrics';
+export type LagoOperation = 'create' | 'createBatch' | 'estimateFees' | 'get' | 'listMetrics' | 'webhookEndpoint';
 
 export interface LagoErrorContext {
 	operation: LagoOperation;
