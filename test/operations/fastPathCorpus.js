@@ -7,7 +7,7 @@
  * Every item carries the value under test in several places: `v`, `nested.deep.v`, `list[0]`, `with space`. A
  * "missing" value leaves those keys out. `fast` says whether the form must compile to the fast path; forms marked
  * false must always go to n8n's engine. `minHits` is how many of the items at least must take the fast path (by default
- * every item whose value is not an object or array). `json` marks forms also tried as the Properties (JSON) parameter.
+ * every item). `json` marks forms also tried as the Properties (JSON) parameter.
  */
 
 const MISSING = Symbol('missing');

@@ -106,8 +106,7 @@ function same(fast: unknown, engine: unknown): boolean {
 }
 
 const items = corpus.items();
-const objectValued = corpus.values.filter(([, value]) => typeof value === 'object' && value !== null).length;
-const defaultMinHits = items.length - objectValued;
+const defaultMinHits = items.length;
 
 /** Where each form is tried: the parameter name, and the node parameters that put the form there. */
 const slots: Array<{ slot: string; name: string; locator: boolean; parameters: (form: string) => INodeParameters; forms: (f: { json?: boolean }) => boolean }> = [

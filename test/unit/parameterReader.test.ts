@@ -60,7 +60,15 @@ test('splitChunks cuts at the first }} as tournament does', () => {
 });
 
 describe('evaluateExpression', () => {
-	const json = { a: { b: 'x', n: 0, f: false, nil: null, o: {}, arr: [1, 'two'] }, 'a b': 5, list: ['p', 'q'], s: 'str' };
+	const json = {
+		a: { b: 'x', n: 0, f: false, nil: null, o: {}, arr: [1, 'two'] },
+		'a b': 5,
+		list: ['p', 'q'],
+		s: 'str',
+		u: { x: undefined },
+		proto: JSON.parse('{"x": {"__proto__": 1}}'),
+		hole: [1, , 2], // eslint-disable-line no-sparse-arrays
+	};
 	test.each([
 		['={{ $json.a.b }}', 'x'],
 		['={{ $json.a.n }}', 0],
@@ -86,17 +94,25 @@ describe('evaluateExpression', () => {
 	});
 
 	test.each([
-		['={{ $json.a }}'],
-		['={{ $json.a.arr }}'],
 		['={{ $json.missing.x }}'],
 		['={{ $json.s.length }}'],
 		['={{ $json.list.x }}'],
 		['={{ $json.a[0] }}'],
-		['=x {{ $json.a.o }}'],
-		['={{ { o: $json.a.o } }}'],
+		['={{ $json.u }}'],
+		['={{ $json.proto }}'],
+		['={{ $json.hole }}'],
 	])('falls back for %s', (raw) => {
 		expect(compileExpression(raw)).toBeDefined();
 		expect(evaluate(raw, json)).toBe(FALLBACK);
+	});
+
+	test('objects and arrays from the item come as fresh copies, rendered in text as JavaScript does', () => {
+		const got = evaluate('={{ $json.a }}', json) as { o: object; arr: unknown[] };
+		expect(got).toStrictEqual(json.a);
+		expect(got).not.toBe(json.a);
+		expect(got.arr).not.toBe(json.a.arr);
+		expect(evaluate('=x {{ $json.a.o }} {{ $json.a.arr }}', json)).toBe('x [object Object] 1,two');
+		expect(evaluate('={{ { o: $json.a.arr } }}', json)).toStrictEqual({ o: [1, 'two'] });
 	});
 
 	test('a Date or class instance in the item falls back', () => {

@@ -10,7 +10,8 @@
  * `v || v === 0 || v === false ? v : ''` and joins the parts with `Array.prototype.join('')`. This file does the same,
  * with the same chunking, for a small grammar. Whatever it does not understand exactly is left to n8n: compile returns
  * undefined for the parameter, and evaluate returns FALLBACK for an item whose data falls outside what is certain
- * (values read from the item must be strings, numbers, booleans or null, or a missing key of a plain object).
+ * (values read from the item must be JSON-like: strings, numbers, booleans, null, plain objects and arrays of those, or
+ * a missing key of a plain object).
  */
 
 /** Returned by evaluate when this item must go through n8n's engine. */
@@ -334,10 +335,41 @@ function readPath(json: unknown, segments: Array<{ key: Key; optional: boolean }
 			current = undefined;
 		}
 	}
-	// Objects and arrays from the item cross n8n's vm engine as lazy proxies and copies: leave them to n8n.
-	if (current === null || current === undefined) return current;
-	const type = typeof current;
-	return type === 'string' || type === 'number' || type === 'boolean' ? current : FALLBACK;
+	return current === undefined ? undefined : plainCopy(current, 0);
+}
+
+const MAX_DEPTH = 32;
+
+/**
+ * A JSON-like value as n8n's engines hand it over: scalars as they are, plain objects and arrays as a fresh copy (the
+ * vm engine copies them out of its isolate; the legacy one returns the item's own object, which serialises the same).
+ * FALLBACK for anything else: undefined inside, Dates, class instances, holes, keys n8n's proxies treat specially.
+ */
+function plainCopy(value: unknown, depth: number): unknown {
+	if (value === null) return null;
+	const type = typeof value;
+	if (type === 'string' || type === 'number' || type === 'boolean') return value;
+	if (type !== 'object' || depth >= MAX_DEPTH) return FALLBACK;
+	if (Array.isArray(value)) {
+		if (Object.getPrototypeOf(value) !== Array.prototype) return FALLBACK;
+		const copy: unknown[] = [];
+		for (let i = 0; i < value.length; i++) {
+			if (!hasOwn.call(value, i)) return FALLBACK;
+			const element = plainCopy(value[i], depth + 1);
+			if (element === FALLBACK) return FALLBACK;
+			copy.push(element);
+		}
+		return copy;
+	}
+	if (Object.getPrototypeOf(value) !== Object.prototype) return FALLBACK;
+	const copy: Record<string, unknown> = {};
+	for (const key of Object.keys(value as object)) {
+		if (isUnsafeKey(key)) return FALLBACK;
+		const member = plainCopy((value as Record<string, unknown>)[key], depth + 1);
+		if (member === FALLBACK) return FALLBACK;
+		copy[key] = member;
+	}
+	return copy;
 }
 
 function evaluateNode(node: FastNode, json: unknown): unknown {
