@@ -171,3 +171,12 @@ describe.each(slots)('$slot', ({ name, locator, parameters, forms }) => {
 		expect(reader.fastReads).toBe(hits * 2);
 	});
 });
+
+test('a resource locator in a mode other than list or id is left to n8n', () => {
+	const ctx = context({ code: { __rl: true, mode: 'url', value: '={{ $json.s }}' } }, items);
+	const reader = new ParameterReader(ctx);
+	expect(reader.fastValue('code', 0)).toBe(FALLBACK);
+	const listed = new ParameterReader(context({ code: { __rl: true, mode: 'list', value: '={{ $json.s }}' } }, items));
+	expect(listed.fastValue('code', 0)).toBe('str');
+	expect(listed.get('code', 0)).toBe('str');
+});

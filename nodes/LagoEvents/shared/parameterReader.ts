@@ -94,7 +94,10 @@ export class ParameterReader {
 		// A resource locator ({ __rl, mode, value }) resolves to its value, e.g. the picked metric's code.
 		const locator = isResourceLocator(raw);
 		if (!containsExpression(raw)) return { kind: 'constant', value: this.read(name, itemIndex, fallback, locator) };
-		return { kind: 'perItem', locator, fast: compileExpression(locator ? (raw as IDataObject).value : raw) };
+		// Of a resource locator, n8n returns the value as it is in the modes without an extractValue regex (this node's
+		// list and id modes); other modes are left to n8n.
+		const fastSource = locator ? (['list', 'id'].includes((raw as IDataObject).mode as string) ? (raw as IDataObject).value : undefined) : raw;
+		return { kind: 'perItem', locator, fast: compileExpression(fastSource) };
 	}
 
 	private read(name: string, itemIndex: number, fallback: unknown, locator: boolean): unknown {
