@@ -15,6 +15,7 @@ const { createServer } = require('./server');
  *   url: string, apiUrl: string, apiKey: string, port: number,
  *   readonly requests: RequestRecord[], readonly events: StoredEvent[],
  *   stats: () => ReturnType<SandboxState['stats']>, reset: () => void,
+ *   snapshot: () => ReturnType<SandboxState['snapshot']>, restore: (snap: ReturnType<SandboxState['snapshot']>) => void,
  *   seedEvents: (events: object[]) => StoredEvent[], setFaults: (faults: FaultOptions | null) => void,
  *   setRejectTransactionIds: (ids: string[]) => void, setBatchMaxLength: (n: number) => void,
  *   stop: () => Promise<void> }} Sandbox
@@ -55,6 +56,8 @@ async function startSandbox(options = {}) {
 		},
 		stats: () => state.stats(),
 		reset: () => state.reset(),
+		snapshot: () => state.snapshot(),
+		restore: (snap) => state.restore(snap),
 		seedEvents: (events) => state.seedEvents(events),
 		setFaults: (faults) => {
 			state.setFaults(faults);

@@ -72,6 +72,23 @@ class SandboxState {
 		this.faults.restart();
 	}
 
+	/**
+	 * What the traffic and the store hold now, for restore(): the e2e runner takes one before each `n8n execute` and
+	 * restores it before running again after an n8n crash. The fault sequence restarts from its seed on restore.
+	 */
+	snapshot() {
+		return { requests: this.requests.length, events: this.store.events.slice(), keys: new Set(this.store.keys) };
+	}
+
+	/** @param {ReturnType<SandboxState['snapshot']>} snap */
+	restore(snap) {
+		this.requests.length = snap.requests;
+		this.store.events.length = 0;
+		this.store.events.push(...snap.events);
+		this.store.keys = new Set(snap.keys);
+		this.faults.restart();
+	}
+
 	/** @param {unknown[]} events */
 	seedEvents(events) {
 		return this.store.seed(events);
