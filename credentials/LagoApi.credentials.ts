@@ -57,6 +57,8 @@ export class LagoApi implements ICredentialType {
 			description: 'An API key from Lago > Developers > API keys. Sent as a bearer token.',
 			hint: 'Lago › Developers › API keys',
 		},
+		// The organisation's webhook signing key is a secret; its name is fixed by the product contract.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'Webhook HMAC Key',
 			name: 'webhookHmacKey',
