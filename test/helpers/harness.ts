@@ -33,8 +33,9 @@ export const NODE_NAME = 'Lago Events';
 
 const credentialType = new LagoApi();
 
-class TestCredentialsHelper extends ICredentialsHelper {
-	constructor(private readonly credentials: ICredentialDataDecryptedObject) {
+/** n8n's credentials helper for one Lago API credential: given as it is, or read on each use (the trigger's tests change it). */
+export class TestCredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly credentials: ICredentialDataDecryptedObject | (() => ICredentialDataDecryptedObject)) {
 		super();
 	}
 
@@ -56,7 +57,7 @@ class TestCredentialsHelper extends ICredentialsHelper {
 	}
 
 	async getDecrypted(): Promise<ICredentialDataDecryptedObject> {
-		return { ...this.credentials };
+		return { ...(typeof this.credentials === 'function' ? this.credentials() : this.credentials) };
 	}
 
 	async updateCredentials(): Promise<void> {}

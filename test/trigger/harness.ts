@@ -1,13 +1,11 @@
 import { randomUUID } from 'crypto';
 import { ExecutionLifecycleHooks, HookContext, WebhookContext } from 'n8n-core';
-import { ICredentialsHelper, Workflow } from 'n8n-workflow';
+import { Workflow } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
-	IHttpRequestOptions,
 	INode,
 	INodeParameters,
-	INodeProperties,
 	INodeType,
 	INodeTypes,
 	IVersionedNodeType,
@@ -16,8 +14,8 @@ import type {
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 
-import { LagoApi } from '../../credentials/LagoApi.credentials';
 import { LagoTrigger } from '../../nodes/LagoTrigger/LagoTrigger.node';
+import { TestCredentialsHelper } from '../helpers/harness';
 
 /**
  * The Lago Trigger inside n8n-core's own contexts: HookContext for activation (checkExists/create/delete) and
@@ -26,41 +24,6 @@ import { LagoTrigger } from '../../nodes/LagoTrigger/LagoTrigger.node';
 
 export const API_KEY = 'lago_trigger_key_0c1d-SECRET';
 export const WEBHOOK_BASE = 'http://n8n.test:5678/webhook';
-const credentialType = new LagoApi();
-
-class TestCredentialsHelper extends ICredentialsHelper {
-	constructor(private readonly credentials: () => ICredentialDataDecryptedObject) {
-		super();
-	}
-
-	getParentTypes(): string[] {
-		return [];
-	}
-
-	async authenticate(credentials: ICredentialDataDecryptedObject, _type: string, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		return await credentialType.authenticate(credentials, requestOptions);
-	}
-
-	async preAuthentication(): Promise<undefined> {
-		return undefined;
-	}
-
-	async getCredentials(): Promise<never> {
-		throw new Error('not used');
-	}
-
-	async getDecrypted(): Promise<ICredentialDataDecryptedObject> {
-		return { ...this.credentials() };
-	}
-
-	async updateCredentials(): Promise<void> {}
-
-	async updateCredentialsOauthTokenData(): Promise<void> {}
-
-	getCredentialsProperties(): INodeProperties[] {
-		return credentialType.properties;
-	}
-}
 
 export const trigger = new LagoTrigger();
 const nodeTypes: INodeTypes = {
