@@ -9,10 +9,11 @@ const dir = join(__dirname, '..', '..', 'examples');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 const { properties } = new LagoEvents().description;
 const names = new Set(properties.map((p) => p.name));
-const operations = properties.find((p) => p.name === 'operation')?.options?.map((o) => (o as { value: string }).value);
+// One operation list per resource.
+const operations = properties.filter((p) => p.name === 'operation').flatMap((p) => (p.options ?? []).map((o) => (o as { value: string }).value));
 
-test('there are the four documented examples', () => {
-	expect(files.sort()).toEqual(['estimate-before-charging.json', 'meter-from-webhook.json', 'nightly-backfill-postgres.json', 'send-batch-from-code.json']);
+test('there are the five documented examples', () => {
+	expect(files.sort()).toEqual(['estimate-before-charging.json', 'meter-from-webhook.json', 'nightly-backfill-postgres.json', 'send-batch-from-code.json', 'usage-over-limit-alert.json']);
 });
 
 test.each(files)('%s uses only real Lago Events parameters and is fully connected', (file) => {
