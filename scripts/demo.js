@@ -178,6 +178,39 @@ async function main() {
 			const listOk = codes.includes('storage_gb') && codes.includes('api_calls');
 			allOk = allOk && listOk;
 			console.log(`${listOk ? '✓' : '✗'} metric picker (From List): ${codes.length} metric(s): ${codes.slice(0, 6).join(', ')}${codes.length > 6 ? ', …' : ''}`);
+			// The read side's pickers: the metric picker inside Get Many's Filters, and the subscription picker of
+			// Customer Usage, which n8n sends the customer typed above it (currentNodeParameters).
+			const usageParameters = { resource: 'customerUsage', operation: 'getCurrent', externalCustomerId: 'cus_demo_2', externalSubscriptionId: { __rl: true, mode: 'list', value: '' } };
+			const filterList = await rest.searchList({
+				nodeType: LAGO_TYPE,
+				version: lagoNode.typeVersion,
+				methodName: 'searchBillableMetrics',
+				parameters: { resource: 'event', operation: 'getMany', filters: { code: { __rl: true, mode: 'list', value: '' } } },
+				path: 'parameters.filters.code',
+				credentials: { lagoApi: { ...CREDENTIAL } },
+				filter: 'storage',
+			});
+			const filterCodes = ((filterList && filterList.results) || []).map((r) => r.value);
+			const filterOk = filterCodes.length === 1 && filterCodes[0] === 'storage_gb';
+			allOk = allOk && filterOk;
+			console.log(`${filterOk ? '✓' : '✗'} metric picker in Get Many › Filters, searching "storage": ${filterCodes.join(', ') || 'nothing'}`);
+			const subscriptionLists = {};
+			for (const customer of ['cus_demo_2', '']) {
+				const found = await rest.searchList({
+					nodeType: LAGO_TYPE,
+					version: lagoNode.typeVersion,
+					methodName: 'searchSubscriptions',
+					parameters: { ...usageParameters, externalCustomerId: customer },
+					path: 'parameters.externalSubscriptionId',
+					credentials: { lagoApi: { ...CREDENTIAL } },
+				});
+				subscriptionLists[customer] = ((found && found.results) || []).map((r) => `${r.value} (${r.name})`);
+			}
+			const subscriptionOk =
+				subscriptionLists.cus_demo_2.length === 1 && subscriptionLists.cus_demo_2[0].startsWith('sub_demo_2 ') && subscriptionLists[''].length >= 3;
+			allOk = allOk && subscriptionOk;
+			console.log(`${subscriptionOk ? '✓' : '✗'} subscription picker (Customer Usage, customer cus_demo_2): ${subscriptionLists.cus_demo_2.join('; ') || 'nothing'}`);
+			console.log(`${subscriptionOk ? '✓' : '✗'} subscription picker with no customer yet: ${subscriptionLists[''].join('; ') || 'nothing'}`);
 			for (const { wf, trigger, lagoNodes, file } of workflows) {
 				if (!trigger) {
 					log(`${file}: no Manual Trigger, not run`);
