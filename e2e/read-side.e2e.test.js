@@ -14,10 +14,24 @@ const API_KEY = 'e2e-read-side-key-4c1d9a70';
 const TS = 1768471200; // 2026-01-15T10:00:00Z
 
 const load = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
+/**
+ * The example as shipped, plus a Manual Trigger wired to its first node: `n8n execute` starts only from a Manual (or
+ * Execute Workflow) Trigger. Everything after the Schedule Trigger runs exactly as in examples/.
+ */
+function alertExampleForCli() {
+	const wf = load(path.join(__dirname, '..', 'examples', 'usage-over-limit-alert.json'));
+	const schedule = wf.nodes.find((n) => n.type === 'n8n-nodes-base.scheduleTrigger');
+	const first = wf.connections[schedule.name].main[0][0].node;
+	wf.id = 'lagoE2eAlert001';
+	wf.nodes.push({ id: 'lagoE2eAlert001-m', name: 'Run now (e2e)', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 200], parameters: {} });
+	wf.connections['Run now (e2e)'] = { main: [[{ node: first, type: 'main', index: 0 }]] };
+	return wf;
+}
+
 const workflows = [
 	load(path.join(__dirname, 'workflows', 'read-side-send-get-many.json')),
 	load(path.join(__dirname, 'workflows', 'read-side-instant-fees.json')),
-	load(path.join(__dirname, '..', 'examples', 'usage-over-limit-alert.json')),
+	alertExampleForCli(),
 ];
 
 let tarballPromise;
@@ -129,7 +143,7 @@ describe.each([
 
 		test('over the limit: one alert with the units, the amount and the period', async () => {
 			seedCalls(1200);
-			const res = await execute('lagoExUsageAlert');
+			const res = await execute('lagoE2eAlert001');
 			const reqs = lagoRequests();
 			expect(reqs.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['GET /api/v1/customers/cus_demo_1/current_usage 200']);
 			expect(reqs[0].query).toEqual({ external_subscription_id: 'sub_demo_1', apply_taxes: 'true', billable_metric_code: 'api_calls' });
@@ -142,7 +156,7 @@ describe.each([
 
 		test('under the limit: the IF node routes to false and no alert is composed', async () => {
 			seedCalls(10);
-			const res = await execute('lagoExUsageAlert');
+			const res = await execute('lagoE2eAlert001');
 			expect(res.items('Current usage')).toEqual([expect.objectContaining({ units: 10 })]);
 			expect(res.nodeItems('Over 1,000 API calls?', { output: 1 })).toHaveLength(1);
 			expect(res.runData['Compose the alert (connect Slack or email here)']).toBeUndefined();

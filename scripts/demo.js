@@ -57,7 +57,8 @@ function loadWorkflow(file, fallbackId) {
 	const lagoNodes = (wf.nodes || []).filter((n) => n.type === LAGO_TYPE);
 	if (!lagoNodes.length) throw new Error(`${file} has no ${LAGO_TYPE} node`);
 	for (const n of lagoNodes) n.credentials = { lagoApi: { ...CREDENTIAL } };
-	const trigger = wf.nodes.find((n) => n.type === 'n8n-nodes-base.manualTrigger');
+	// A Schedule Trigger runs at once when the editor's "Execute workflow" starts from it, as --check does.
+	const trigger = wf.nodes.find((n) => n.type === 'n8n-nodes-base.manualTrigger') || wf.nodes.find((n) => n.type === 'n8n-nodes-base.scheduleTrigger');
 	return { wf, trigger, lagoNodes, file: path.relative(REPO_ROOT, file) };
 }
 
