@@ -72,6 +72,28 @@ describe('Get Many: paging', () => {
 	});
 });
 
+describe('Get Many: events stored while paging', () => {
+	test('an event pushed onto the next page by a newer one is output once, not twice', async () => {
+		seed(250);
+		const requests = sandbox().requests;
+		const push = requests.push;
+		// Three newer events arrive just before page 2 is answered: Lago's offset pages shift by three.
+		requests.push = function (this: typeof requests, ...records: typeof requests) {
+			if (records[0]?.query.page === '2') sandbox().seedEvents([0, 1, 2].map((i) => ({ transaction_id: `late-${i}`, external_subscription_id: 'sub_demo_1', code: 'api_calls', timestamp: T0 + 1000 + i })));
+			return push.apply(this, records);
+		};
+		try {
+			const result = await run({ returnAll: true });
+			const ids = result.json.map((e) => e.transaction_id);
+			expect(sandbox().requests).toHaveLength(3);
+			expect(new Set(ids).size).toBe(ids.length);
+			expect(ids).toEqual(Array.from({ length: 250 }, (_, i) => `tx-${249 - i}`));
+		} finally {
+			requests.push = push;
+		}
+	});
+});
+
 describe('Get Many: filters', () => {
 	beforeEach(() => {
 		seed(10, (i) => ({ code: i % 2 ? 'storage_gb' : 'api_calls', external_subscription_id: i < 5 ? 'sub_demo_1' : 'sub_demo_2' }));
