@@ -1,5 +1,6 @@
 import { NO_INSTANT_CHARGE_NOTE } from '../../nodes/LagoEvents/resources/event/estimateInstantFees';
 import { runNode, useSandbox } from '../helpers/harness';
+import { startMock } from '../helpers/mockLago';
 
 const sandbox = useSandbox('lago_test_key_instant-SECRET');
 
@@ -170,5 +171,30 @@ describe('Estimate Instant Fees', () => {
 		});
 		expect(result.json.map((j) => j.error)).toEqual(['Lago rejected the API key (401 Unauthorized) [item 0]', 'Lago rejected the API key (401 Unauthorized) [item 1]']);
 		expect(sandbox().requests).toHaveLength(1);
+	});
+});
+
+describe('Estimate Instant Fees against a Lago that does not name the transaction of each fee', () => {
+	test('the fees cannot be paired by guess: each item is estimated on its own', async () => {
+		const fee = (code: string, cents: number, tx?: string) => ({ item: { code, name: code }, units: '1.0', amount_cents: cents, amount_currency: 'EUR', ...(tx ? { event_transaction_id: tx } : {}) });
+		const mock = await startMock((request) => {
+			if (request.path.endsWith('/batch_estimate_instant_fees')) return { status: 200, body: { fees: [fee('api_calls', 2), fee('sms_sent', 5)] } };
+			const event = request.body.event;
+			return { status: 200, body: { fees: [fee(event.code, event.code === 'api_calls' ? 2 : 5)] } };
+		});
+		try {
+			const result = await runNode({
+				parameters: { operation: 'estimateInstantFees', ...mapped } as never,
+				credentials: { region: 'custom', baseUrl: mock.url, apiKey: 'k' },
+				items: [{ sub: 'sub_demo_1', code: 'sms_sent', tx: 'a' }, { sub: 'sub_demo_1', code: 'api_calls', tx: 'b' }],
+			});
+			expect(mock.requests.map((r) => r.path)).toEqual(['/api/v1/events/batch_estimate_instant_fees', '/api/v1/events/estimate_instant_fees', '/api/v1/events/estimate_instant_fees']);
+			expect(result.json.map((j) => [j.metric_code, j.amount_cents])).toEqual([
+				['sms_sent', 5],
+				['api_calls', 2],
+			]);
+		} finally {
+			await mock.close();
+		}
 	});
 });

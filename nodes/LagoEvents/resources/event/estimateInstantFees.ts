@@ -168,18 +168,13 @@ export async function estimateInstantFees(this: IExecuteFunctions): Promise<INod
 			for (const { itemIndex } of batch) fail(itemIndex, error);
 			continue;
 		}
-		if (response.status >= 200 && response.status < 300) {
-			const fees = Array.isArray((response.body as IDataObject)?.fees) ? ((response.body as IDataObject).fees as IDataObject[]) : [];
-			const byTransaction = new Map<unknown, IDataObject[]>();
-			for (const fee of fees) {
-				const list = byTransaction.get(fee.event_transaction_id) ?? [];
-				list.push(fee);
-				byTransaction.set(fee.event_transaction_id, list);
-			}
+		const byTransaction = response.status >= 200 && response.status < 300 ? feesByTransaction(response.body, batch.map((entry) => entry.value.event.transaction_id)) : undefined;
+		if (byTransaction) {
 			for (const { itemIndex, value } of batch) output(itemIndex, value, byTransaction.get(value.event.transaction_id) ?? []);
 			continue;
 		}
-		if (response.status >= 500 || response.status === 429) {
+		// A 5xx or 429 after the retries, or fees that cannot be told apart: each item on its own.
+		if (response.status < 300 || response.status >= 500 || response.status === 429) {
 			for (const { itemIndex, value } of batch) {
 				try {
 					output(itemIndex, value, await estimateOne.call(this, value, itemIndex));
@@ -198,6 +193,24 @@ export async function estimateInstantFees(this: IExecuteFunctions): Promise<INod
 	const itemCount = this.getInputData().length;
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) items.push(...(results.get(itemIndex) ?? []));
 	return [items];
+}
+
+/**
+ * The fees of a batch answer by transaction id, or undefined when a fee names no transaction id of the batch (a Lago
+ * that does not return event_transaction_id): pairing by guess could hand one item another's fee.
+ */
+export function feesByTransaction(body: unknown, transactionIds: string[]): Map<string, IDataObject[]> | undefined {
+	const fees = body && typeof body === 'object' && Array.isArray((body as IDataObject).fees) ? ((body as IDataObject).fees as IDataObject[]) : [];
+	const known = new Set(transactionIds);
+	const byTransaction = new Map<string, IDataObject[]>();
+	for (const fee of fees) {
+		const id = fee.event_transaction_id;
+		if (typeof id !== 'string' || !known.has(id)) return undefined;
+		const list = byTransaction.get(id) ?? [];
+		list.push(fee);
+		byTransaction.set(id, list);
+	}
+	return byTransaction;
 }
 
 /** POST /events/estimate_instant_fees for one item: its fees, [] when its metric has no instant charge. */
