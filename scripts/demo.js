@@ -25,6 +25,7 @@ const OWNER = { email: 'demo@example.com', password: 'Lago-Demo-2026', firstName
 const SANDBOX_KEY = 'lago-demo-key';
 const CREDENTIAL = { id: 'lagoDemoCred0001', name: 'Lago sandbox (demo)' };
 const LAGO_TYPE = 'n8n-nodes-lago.lagoEvents';
+const SELF_CONTAINED_TYPES = [LAGO_TYPE, 'n8n-nodes-base.scheduleTrigger', 'n8n-nodes-base.if', 'n8n-nodes-base.set', 'n8n-nodes-base.code', 'n8n-nodes-base.noOp'];
 
 /** A server on 127.0.0.1 that answers everything with a 301 to the same path on `target`, like an http-to-https proxy. */
 async function startRedirector(target) {
@@ -57,8 +58,11 @@ function loadWorkflow(file, fallbackId) {
 	const lagoNodes = (wf.nodes || []).filter((n) => n.type === LAGO_TYPE);
 	if (!lagoNodes.length) throw new Error(`${file} has no ${LAGO_TYPE} node`);
 	for (const n of lagoNodes) n.credentials = { lagoApi: { ...CREDENTIAL } };
-	// A Schedule Trigger runs at once when the editor's "Execute workflow" starts from it, as --check does.
-	const trigger = wf.nodes.find((n) => n.type === 'n8n-nodes-base.manualTrigger') || wf.nodes.find((n) => n.type === 'n8n-nodes-base.scheduleTrigger');
+	// A Schedule Trigger runs at once when the editor's "Execute workflow" starts from it, as --check does; only for
+	// workflows that need nothing but Lago (a Postgres example has no database here).
+	const selfContained = wf.nodes.every((n) => SELF_CONTAINED_TYPES.includes(n.type));
+	const trigger =
+		wf.nodes.find((n) => n.type === 'n8n-nodes-base.manualTrigger') || (selfContained ? wf.nodes.find((n) => n.type === 'n8n-nodes-base.scheduleTrigger') : undefined);
 	return { wf, trigger, lagoNodes, file: path.relative(REPO_ROOT, file) };
 }
 
