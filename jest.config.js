@@ -4,6 +4,8 @@ const path = require('path');
 // n8n-core writes an instance config (encryption key) into $N8N_USER_FOLDER on first use: keep it out of ~/.n8n.
 process.env.N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS = 'false';
 process.env.N8N_USER_FOLDER = path.join(os.tmpdir(), `n8n-nodes-lago-jest-${process.pid}`);
+// The node's retry warnings would fill a passing run's output; tests that check logging spy on the node's logger.
+process.env.N8N_LOG_LEVEL = 'silent';
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -11,6 +13,6 @@ module.exports = {
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts', '**/*.test.js'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
-	forceExit: true,
+	setupFilesAfterEnv: ['<rootDir>/test/helpers/teardown.ts'],
 	testTimeout: 30000,
 };

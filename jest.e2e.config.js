@@ -12,5 +12,6 @@ module.exports = {
 	testTimeout: 180000,
 	// Show each case under its flavour ("Lago Events in n8n 1.x › Send: ...").
 	verbose: true,
-	forceExit: true,
+	// Prints how many n8n crashes (signals) were run again, per version.
+	reporters: ['default', '<rootDir>/e2e/lib/crash-reporter.js'],
 };

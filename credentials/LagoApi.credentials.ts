@@ -57,6 +57,18 @@ export class LagoApi implements ICredentialType {
 			description: 'An API key from Lago > Developers > API keys. Sent as a bearer token.',
 			hint: 'Lago › Developers › API keys',
 		},
+		// The organisation's webhook signing key is a secret; its name is fixed by the product contract.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
+		{
+			displayName: 'Webhook HMAC Key',
+			name: 'webhookHmacKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'Only for the Lago Trigger with HMAC signatures: the HMAC key of your organisation, from Lago > Developers > Webhooks. Not needed for JWT signatures or for the Lago Events node.',
+			hint: 'Lago › Developers › Webhooks › HMAC key (optional)',
+		},
 	];
 
 	/**

@@ -25,6 +25,7 @@ describe.each([
 		expect(out).toMatch(/✓ "Lago: alert when a customer's usage is over a limit"/);
 		expect(out).toMatch(/✓ "Lago: estimate the fee before charging"/);
 		expect(out).toMatch(/✓ "Lago: send usage rows with Send Batch"/);
+		expect(out).toMatch(/✓ "Lago: re-send the events Lago could not bill" — sandbox fired events\.errors \(answered 200\), execution \d+: success/);
 		expect(out).toMatch(/DEMO CHECK PASSED/);
 		expect(out).not.toMatch(/✗/);
 	}, 320_000);

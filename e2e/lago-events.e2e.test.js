@@ -65,6 +65,7 @@ describe.each([
 	beforeAll(async () => {
 		sb = await startSandbox({ port: 0, apiKey: API_KEY, rejectTransactionIds: ['e2e-cof-reject', 'e2e-cofb-reject'] });
 		n8n = await N8nInstance.create(key, { tarball: await tarballOnce() });
+		n8n.restoreOnCrash(sb);
 		await n8n.importCredentials(credentials(sb));
 		await n8n.importWorkflows(Object.values(workflows));
 	}, 300_000);

@@ -43,6 +43,7 @@ describe.each([
 	beforeAll(async () => {
 		sb = await startSandbox({ port: 0, apiKey: API_KEY });
 		n8n = await N8nInstance.create(key, { tarball: await tarballOnce() });
+		n8n.restoreOnCrash(sb);
 		await n8n.importCredentials([
 			{ id: 'lagoE2eCredMain', name: 'Lago sandbox (e2e)', type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: API_KEY } },
 		]);

@@ -10,6 +10,7 @@ const USAGE = `Usage: node sandbox/cli.js [options]
   --api-key KEY            accepted API key (default ${DEFAULT_API_KEY})
   --batch-max N            max events per batch (default 100)
   --reject ID1,ID2         transaction_ids refused like a failing metric expression
+  --webhook-hmac-key KEY   the organisation's webhook HMAC key (default: random; GET /_sandbox/webhooks/keys)
   --fault-seed N           enable seeded faults with this seed
   --fault-429 P            probability of a 429 per events request
   --fault-503 P            probability of an HTML 503
@@ -24,6 +25,7 @@ const FLAGS = {
 	'--api-key': 'apiKey',
 	'--batch-max': 'batchMax',
 	'--reject': 'reject',
+	'--webhook-hmac-key': 'webhookHmacKey',
 	'--fault-seed': 'seed',
 	'--fault-429': 'rate429',
 	'--fault-503': 'rate503',
@@ -63,6 +65,7 @@ function toOptions(args) {
 		apiKey: args.apiKey || DEFAULT_API_KEY,
 		batchMaxLength: args.batchMax !== undefined ? Number(args.batchMax) : undefined,
 		rejectTransactionIds: args.reject ? args.reject.split(',').filter(Boolean) : [],
+		webhookHmacKey: args.webhookHmacKey,
 		faults: hasFaults
 			? Object.fromEntries(FAULT_KEYS.filter((k) => args[k] !== undefined).map((k) => [k, Number(args[k])]))
 			: null,

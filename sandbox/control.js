@@ -1,6 +1,7 @@
 'use strict';
 
 const http = require('./http');
+const { handleWebhookControl } = require('./webhooks');
 
 /**
  * /_sandbox/* routes for out-of-process users (real n8n runs, demos).
@@ -20,11 +21,15 @@ function badInput(err) {
  * @param {string} name path below /_sandbox/
  * @param {() => unknown} readJson throws SyntaxError on a malformed body
  * @param {SandboxState} state
- * @returns {Reply}
+ * @returns {Reply | Promise<Reply>}
  */
 function handleControl(method, name, readJson, state) {
 	const key = `${method === 'HEAD' ? 'GET' : method} ${name}`;
 	try {
+		if (name.startsWith('webhooks/')) {
+			const reply = handleWebhookControl(key.replace(' webhooks/', ' '), readJson, state.webhooks, () => state.store.events);
+			return reply ? Promise.resolve(reply).catch(badInput) : http.notFound('resource_not_found');
+		}
 		switch (key) {
 			case 'GET requests':
 				return { status: 200, body: state.requests };

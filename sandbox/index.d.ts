@@ -29,6 +29,8 @@ export interface SandboxOptions {
 	faults?: FaultOptions | null;
 	/** Events with these transaction_ids fail like a billable-metric expression error. */
 	rejectTransactionIds?: string[];
+	/** The organisation's webhook HMAC key; random when absent. */
+	webhookHmacKey?: string;
 }
 
 export type Fault = '429' | '503' | 'reset';
@@ -102,7 +104,69 @@ export interface Sandbox {
 	setFaults(faults: FaultOptions | null): void;
 	setRejectTransactionIds(ids: string[]): void;
 	setBatchMaxLength(n: number): void;
+	/** Webhook endpoints, signing keys and deliveries (sandbox/webhooks.js). */
+	readonly webhooks: WebhookCenter;
 	stop(): Promise<void>;
 }
+
+export interface WebhookEndpoint {
+	lago_id: string;
+	lago_organization_id: string;
+	webhook_url: string;
+	signature_algo: 'jwt' | 'hmac';
+	name: string | null;
+	event_types: string[] | null;
+	created_at: string;
+}
+
+export interface DeliveryAttempt {
+	webhookId: string;
+	endpointId: string;
+	url: string;
+	webhookType: string;
+	attempt: number;
+	status: number | null;
+	error: string | null;
+	at: number;
+}
+
+export interface WebhookConfig {
+	/** Tries per delivery, the first included (Lago's default 3). */
+	attempts: number;
+	/** Wait before the first retry, doubled on each (default 200 ms; Lago waits longer). */
+	retryDelayMs: number;
+	timeoutMs: number;
+	/** false: behave like a Lago from before event_types (ignore the field, do not render it). */
+	supportsEventTypes: boolean;
+	/** false: 404 on /webhooks/json_public_key, like a Lago that only has /webhooks/public_key. */
+	jsonPublicKeyRoute: boolean;
+	/** API-key resources denied with 403, e.g. ['webhook_endpoint']. */
+	deniedResources: string[];
+	/** The JWT `iss` (Lago's own URL). */
+	issuer: string;
+}
+
+export interface SentWebhook {
+	payload: Record<string, unknown>;
+	body: string;
+	deliveries: Array<{ endpointId: string; url: string; webhookId: string; attempts: DeliveryAttempt[] }>;
+}
+
+export interface WebhookCenter {
+	readonly endpoints: Map<string, WebhookEndpoint>;
+	readonly deliveries: DeliveryAttempt[];
+	readonly hmacKey: string;
+	readonly publicKeyPem: string;
+	readonly keys: { publicKey: import('crypto').KeyObject; privateKey: import('crypto').KeyObject };
+	config: WebhookConfig;
+	rotateKey(): string;
+	configure(patch: Partial<WebhookConfig>): WebhookConfig;
+	reset(): void;
+	send(webhookType: string, objectType: string, object: unknown, options?: { repeat?: number; endpointId?: string }): Promise<SentWebhook>;
+	sendEventsErrors(storedEvents: LagoEvent[], options?: { repeat?: number }): Promise<{ events_errors: Record<string, string[] | null>; sent: boolean; deliveries: SentWebhook['deliveries'] }>;
+}
+
+export function signJwt(payload: object, privateKey: import('crypto').KeyObject): string;
+export function signHmac(body: string, hmacKey: string): string;
 
 export function startSandbox(options?: SandboxOptions): Promise<Sandbox>;

@@ -10,13 +10,15 @@ const { createServer } = require('./server');
  * @typedef {import('./state').RequestRecord} RequestRecord
  * @typedef {import('./store').StoredEvent} StoredEvent
  * @typedef {{ port?: number, host?: string, apiKey?: string, batchMaxLength?: number,
- *   faults?: FaultOptions | null, rejectTransactionIds?: string[] }} SandboxOptions
+ *   faults?: FaultOptions | null, rejectTransactionIds?: string[], webhookHmacKey?: string }} SandboxOptions
  * @typedef {{
  *   url: string, apiUrl: string, apiKey: string, port: number,
  *   readonly requests: RequestRecord[], readonly events: StoredEvent[],
  *   stats: () => ReturnType<SandboxState['stats']>, reset: () => void,
+ *   snapshot: () => ReturnType<SandboxState['snapshot']>, restore: (snap: ReturnType<SandboxState['snapshot']>) => void,
  *   seedEvents: (events: object[]) => StoredEvent[], setFaults: (faults: FaultOptions | null) => void,
  *   setRejectTransactionIds: (ids: string[]) => void, setBatchMaxLength: (n: number) => void,
+ *   webhooks: import('./webhooks').WebhookCenter,
  *   stop: () => Promise<void> }} Sandbox
  */
 
@@ -55,6 +57,8 @@ async function startSandbox(options = {}) {
 		},
 		stats: () => state.stats(),
 		reset: () => state.reset(),
+		snapshot: () => state.snapshot(),
+		restore: (snap) => state.restore(snap),
 		seedEvents: (events) => state.seedEvents(events),
 		setFaults: (faults) => {
 			state.setFaults(faults);
@@ -65,6 +69,7 @@ async function startSandbox(options = {}) {
 		setBatchMaxLength: (n) => {
 			state.setBatchMaxLength(n);
 		},
+		webhooks: state.webhooks,
 		stop: () => {
 			if (stopped) return Promise.resolve();
 			stopped = true;
@@ -77,4 +82,6 @@ async function startSandbox(options = {}) {
 	};
 }
 
-module.exports = { startSandbox };
+const { signJwt, signHmac } = require('./webhooks');
+
+module.exports = { startSandbox, signJwt, signHmac };

@@ -129,7 +129,14 @@ async function handle(state, req, res) {
 			if (text.trim() === '') return undefined;
 			return JSON.parse(text);
 		};
-		return reply(handleControl(method, segments.slice(1).join('/'), readJson, state));
+		return reply(await handleControl(method, segments.slice(1).join('/'), readJson, state));
+	}
+
+	if (segments[0] === 'api' && segments[1] === 'v1' && (segments[2] === 'webhook_endpoints' || segments[2] === 'webhooks')) {
+		if (bearerToken(req.headers.authorization) !== state.apiKey) return reply(http.unauthorized());
+		if (invalid) return reply(http.badRequest());
+		const webhookReply = state.webhooks.route(method, segments.slice(2).map((s) => decodeURIComponent(s)), params, query);
+		if (webhookReply) return reply(webhookReply);
 	}
 
 	const match = segments[0] === 'api' && segments[1] === 'v1' ? matchRoute(method, segments.slice(2)) : null;

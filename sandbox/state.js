@@ -3,6 +3,7 @@
 const { EventStore } = require('./store');
 const { FaultInjector } = require('./faults');
 const { RateWindow } = require('./http');
+const { WebhookCenter } = require('./webhooks');
 
 /**
  * Everything a running sandbox remembers, shared by the HTTP handlers,
@@ -12,7 +13,8 @@ const { RateWindow } = require('./http');
  * @typedef {{ method: string, path: string, query: Record<string, string>, headers: import('node:http').IncomingHttpHeaders,
  *   rawBody: string, body: unknown, status: number | null, fault: undefined | '429' | '503' | 'reset', at: number,
  *   answeredAt: number | undefined }} RequestRecord
- * @typedef {{ apiKey?: string, batchMaxLength?: number, faults?: FaultOptions | null, rejectTransactionIds?: string[] }} StateOptions
+ * @typedef {{ apiKey?: string, batchMaxLength?: number, faults?: FaultOptions | null, rejectTransactionIds?: string[],
+ *   webhookHmacKey?: string }} StateOptions
  */
 
 const DEFAULT_API_KEY = 'lago-sandbox-key';
@@ -30,6 +32,8 @@ class SandboxState {
 		this.batchMaxLength = DEFAULT_BATCH_MAX_LENGTH;
 		this.setBatchMaxLength(options.batchMaxLength);
 		this.store.setRejectIds(options.rejectTransactionIds || []);
+		/** Webhook endpoints, signing keys and deliveries; reset() leaves them, /_sandbox/webhooks/reset clears them. */
+		this.webhooks = new WebhookCenter({ hmacKey: options.webhookHmacKey });
 	}
 
 	stats() {
@@ -69,6 +73,23 @@ class SandboxState {
 	reset() {
 		this.requests.length = 0;
 		this.store.clear();
+		this.faults.restart();
+	}
+
+	/**
+	 * What the traffic and the store hold now, for restore(): the e2e runner takes one before each `n8n execute` and
+	 * restores it before running again after an n8n crash. The fault sequence restarts from its seed on restore.
+	 */
+	snapshot() {
+		return { requests: this.requests.length, events: this.store.events.slice(), keys: new Set(this.store.keys) };
+	}
+
+	/** @param {ReturnType<SandboxState['snapshot']>} snap */
+	restore(snap) {
+		this.requests.length = snap.requests;
+		this.store.events.length = 0;
+		this.store.events.push(...snap.events);
+		this.store.keys = new Set(snap.keys);
 		this.faults.restart();
 	}
 

@@ -20,6 +20,7 @@ const { log, fmtSecs } = require('../e2e/lib/proc');
 const { parseOptions } = require('./lib/cli');
 const { startEditorSession } = require('./lib/editor-session');
 const { N8nRest } = require('./lib/n8n-rest');
+const { TRIGGER_TYPE, activateTriggers, checkTrigger, triggerWorkflows, webhookUrl } = require('./lib/trigger-demo');
 
 const OWNER = { email: 'demo@example.com', password: 'Lago-Demo-2026', firstName: 'Demo', lastName: 'Owner' };
 const SANDBOX_KEY = 'lago-demo-key';
@@ -58,6 +59,7 @@ function loadWorkflow(file, fallbackId) {
 	const lagoNodes = (wf.nodes || []).filter((n) => n.type === LAGO_TYPE);
 	if (!lagoNodes.length) throw new Error(`${file} has no ${LAGO_TYPE} node`);
 	for (const n of lagoNodes) n.credentials = { lagoApi: { ...CREDENTIAL } };
+	for (const n of wf.nodes.filter((node) => node.type === TRIGGER_TYPE)) n.credentials = { lagoApi: { ...CREDENTIAL } };
 	// A Schedule Trigger runs at once when the editor's "Execute workflow" starts from it, as --check does; only for
 	// workflows that need nothing but Lago (a Postgres example has no database here).
 	const selfContained = wf.nodes.every((n) => SELF_CONTAINED_TYPES.includes(n.type));
@@ -149,6 +151,8 @@ async function main() {
 		const rest = new N8nRest(url);
 		const how = await rest.setupOwnerOrLogin(OWNER);
 		log(`n8n owner: ${how}`);
+		// Workflows that start with a Lago Trigger are activated: n8n registers their webhook URL in the sandbox.
+		await activateTriggers(rest, sb, url, workflows);
 
 		if (opts.check) {
 			let allOk = true;
@@ -231,6 +235,9 @@ async function main() {
 				if (result.error) console.log(`  error: ${result.error.message}`);
 				console.log(text);
 			}
+			const triggerCheck = await checkTrigger({ rest, sb, apiKey: SANDBOX_KEY, workflows, flattedFrom: n8n.flavour.dir });
+			allOk = allOk && triggerCheck.ok;
+			console.log(`\n${triggerCheck.text}`);
 			const st = sb.stats();
 			console.log(`\nLago sandbox: ${st.requests} request(s) ${JSON.stringify(st.byStatus)}, ${st.storedEvents} event(s) stored`);
 			console.log(`\n${allOk ? 'DEMO CHECK PASSED' : 'DEMO CHECK FAILED'} (total ${fmtSecs(Date.now() - t0)})`);
@@ -250,6 +257,21 @@ ${workflows.map((w, i) => `  ${i === 0 ? 'Demo workflow:' : 'Example:      '}  $
   ${sb.apiUrl} (API key ${SANDBOX_KEY}); it knows subscriptions
   sub_demo_1 and sub_demo_2 and metrics such as api_calls and storage_gb.
   Open the workflow and click "Execute workflow".
+${triggerWorkflows(workflows)
+	.map(
+		({ wf }) => `
+  "${wf.name}" is active: its Lago Trigger is registered in the sandbox
+  at ${webhookUrl(url, wf)}.
+  Send an event Lago cannot bill, then run Lago's events.errors job:
+    curl -s -X POST ${sb.apiUrl}/events -H 'Authorization: Bearer ${SANDBOX_KEY}' \\
+      -H 'Content-Type: application/json' \\
+      -d '{"event":{"transaction_id":"typo-1","external_subscription_id":"sub_demo_1","code":"api_call"}}'
+    curl -s -X POST ${sb.url}/_sandbox/webhooks/events-errors
+  or any other webhook, signed as Lago signs it:
+    curl -s -X POST ${sb.url}/_sandbox/webhooks/send -d '{"webhook_type":"events.errors","object":{"invalid_code":["typo-1"]}}'
+  then open the workflow's Executions tab.`,
+	)
+	.join('\n')}
 
   Press Ctrl-C to stop (the demo's n8n data is ${opts.keep ? `kept in ${n8n.folder}` : 'deleted'}).
 ────────────────────────────────────────────────────────────────────

@@ -13,6 +13,7 @@
 //   docs/images/lago-credential.png       the Lago API credential dialog (Self-Hosted region, tested)
 //   docs/images/lago-metric-picker.png    the Billable Metric Code list, loaded from the sandbox
 //   docs/images/lago-events-new.png       a node just added (placeholders and hints, nothing filled in)
+//   docs/images/lago-trigger-panel.png    the Lago Trigger's panel (events.errors, JWT, Look Up Events)
 //   docs/images/lago-customer-usage.png   Customer Usage > Get Current parameter panel
 //   docs/images/lago-subscription-picker.png  the External Subscription ID list: the customer's subscriptions
 // Stops everything it started and exits 1 if a screenshot could not be taken.
@@ -20,6 +21,7 @@
 // Options: --out DIR (default docs/images)  --keep (keep the n8n user folder)  --chromium PATH (default
 //          /usr/bin/chromium, or $CHROMIUM_PATH)  --scale N (deviceScaleFactor, default 1)
 //          --report FILE (write labels, metric list and timings as JSON)
+//          --only KEY[,KEY] (just these shots, e.g. lago-trigger-panel; on 2 busy cores each takes about a minute)
 // Needs: apt-get install chromium fonts-liberation; the playwright-core devDependency; npm run build.
 
 const fs = require('fs');
@@ -37,7 +39,7 @@ const CREDENTIAL = { id: 'lagoDocsCred0001', name: 'Lago API (self-hosted)' };
 const LAGO_TYPE = 'n8n-nodes-lago.lagoEvents';
 const NODE_NAME = 'Lago Events';
 const SOURCE_NAME = 'Usage records';
-const TOTAL_TIMEOUT_MS = 6 * 60_000;
+const TOTAL_TIMEOUT_MS = 10 * 60_000;
 const STEP_TIMEOUT_MS = 20_000;
 const VIEWPORT = { width: 1400, height: 1800 };
 
@@ -45,9 +47,9 @@ function parseArgs(argv) {
 	return parseOptions(argv, {
 		defaults: { out: path.join(REPO_ROOT, 'docs', 'images'), keep: false, chromium: process.env.CHROMIUM_PATH || '/usr/bin/chromium', scale: 1 },
 		flags: { '--keep': { keep: true } },
-		values: { '--out': ['out', (v) => path.resolve(v)], '--chromium': ['chromium'], '--scale': ['scale', Number], '--report': ['report', (v) => path.resolve(v)] },
+		values: { '--only': ['only', (v) => v.split(',')], '--out': ['out', (v) => path.resolve(v)], '--chromium': ['chromium'], '--scale': ['scale', Number], '--report': ['report', (v) => path.resolve(v)] },
 		helpFile: __filename,
-		helpLines: [2, 22],
+		helpLines: [2, 24],
 	});
 }
 
@@ -100,7 +102,33 @@ const EVENT_PARAMETERS = {
 	additionalFields: {},
 };
 
+const TRIGGER_NAME = 'Lago Trigger';
+
+/** A workflow holding only a Lago Trigger, as set up in the README's Lago Trigger section. */
+function triggerWorkflow(id, name) {
+	return {
+		id,
+		name,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{
+				id: `${id}-n1`,
+				name: TRIGGER_NAME,
+				type: 'n8n-nodes-lago.lagoTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				webhookId: '5d0c5f1e-7a7e-4c1b-9f3e-000000000001',
+				credentials: { lagoApi: { ...CREDENTIAL } },
+				parameters: { events: ['events.errors', 'invoice.created'], signatureAlgorithm: 'jwt', options: { splitEventErrors: true, lookUpEvents: true } },
+			},
+		],
+		connections: {},
+	};
+}
+
 const WORKFLOWS = {
+	trigger: triggerWorkflow('lagoDocsTrigger1', 'Docs: Lago Trigger'),
 	batch: workflow('lagoDocsBatch001', 'Docs: Lago Events – Send Batch', { operation: 'createBatch', ...EVENT_PARAMETERS, options: { onDuplicate: 'succeed', batchSize: 100 } }),
 	send: workflow('lagoDocsSend0001', 'Docs: Lago Events – Send', { operation: 'create', ...EVENT_PARAMETERS, options: {} }),
 	fresh: workflow('lagoDocsNew00001', 'Docs: Lago Events – new node', { operation: 'createBatch' }),
@@ -145,10 +173,10 @@ async function closeToasts(page) {
 }
 
 /** Opens a workflow and the Lago Events node's parameter panel (NDV); returns the NDV locator. */
-async function openNodePanel(page, baseUrl, workflowId) {
+async function openNodePanel(page, baseUrl, workflowId, nodeName = NODE_NAME) {
 	await page.goto(`${baseUrl}/workflow/${workflowId}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
 	if (/\/signin|\/setup/.test(page.url())) throw new Error(`n8n showed ${page.url()} instead of the workflow (not logged in)`);
-	const node = page.locator(`[data-test-id="canvas-node"][data-node-name="${NODE_NAME}"]`);
+	const node = page.locator(`[data-test-id="canvas-node"][data-node-name="${nodeName}"]`);
 	await node.waitFor({ state: 'visible', timeout: 60_000 });
 	await closeToasts(page);
 	await node.dblclick();
@@ -288,7 +316,7 @@ async function main() {
 		const page = context.pages()[0] || (await context.newPage());
 
 		const step = async (key, fn) => {
-			if (interrupted) return;
+			if (interrupted || (opts.only && !opts.only.includes(key))) return;
 			const ts = Date.now();
 			try {
 				results.shots[key] = { ...(await withTimeout(fn(), 90_000, key)), ms: Date.now() - ts };
@@ -375,7 +403,15 @@ async function main() {
 			const file = path.join(opts.out, 'lago-events-new.png');
 			return { file, ...(await shootPanel(page, file)), labels: await parameterLabels(page) };
 		});
-		// 6. Customer Usage > Get Current, and its subscription picker: the subscriptions of the customer typed above.
+		// 6. The Lago Trigger: the event-type picker, the signature algorithm and the options.
+		await step('lago-trigger-panel', async () => {
+			ndv = await openNodePanel(page, url, WORKFLOWS.trigger.id, TRIGGER_NAME);
+			const file = path.join(opts.out, 'lago-trigger-panel.png');
+			const labels = await parameterLabels(page);
+			if (!labels.includes('Events') || !labels.includes('Signature Algorithm')) throw new Error(`the trigger panel shows ${JSON.stringify(labels)}`);
+			return { file, ...(await shootPanel(page, file)), labels };
+		});
+		// 7. Customer Usage > Get Current, and its subscription picker: the subscriptions of the customer typed above.
 		await step('lago-customer-usage', async () => {
 			ndv = await openNodePanel(page, url, WORKFLOWS.usage.id);
 			const file = path.join(opts.out, 'lago-customer-usage.png');

@@ -7,6 +7,7 @@ const os = require('os');
 const path = require('path');
 const { run, runOk, startDaemon, freePort, log, fmtSecs, sleep } = require('./proc');
 const { CACHE_DIR, FLAVOURS, ensureN8n, getInstalled, flavourEnv, cleanEnv } = require('./install');
+const { MAX_CRASH_RETRIES, isCrash, recordCrash } = require('./crashes');
 
 const ENCRYPTION_KEY = 'lago-e2e-fixed-encryption-key';
 
@@ -35,15 +36,16 @@ function parseExecuteOutput(stdout) {
 }
 
 class ExecutionResult {
-	constructor({ exitCode, signal, timedOut, stdout, stderr, ms, workflowId, flavour }) {
-		Object.assign(this, { exitCode, signal, timedOut, stdout, stderr, ms, workflowId, flavour });
+	constructor({ exitCode, signal, timedOut, stdout, stderr, ms, workflowId, flavour, crashedAfterResult = false }) {
+		Object.assign(this, { exitCode, signal, timedOut, stdout, stderr, ms, workflowId, flavour, crashedAfterResult });
 		this.run = parseExecuteOutput(stdout);
 		const resultData = (this.run && this.run.data && this.run.data.resultData) || {};
 		this.runData = resultData.runData || {};
 		/** The workflow-level error (execution failed), or undefined. */
 		this.error = resultData.error;
 		this.lastNodeExecuted = resultData.lastNodeExecuted;
-		this.ok = exitCode === 0 && Boolean(this.run) && !this.error;
+		// A run n8n printed in full before a crash at exit counts as what it printed (see N8nInstance.execute).
+		this.ok = (exitCode === 0 || crashedAfterResult) && Boolean(this.run) && !this.error;
 	}
 
 	/** The task data of one node run: { data: { main: [[items]] }, error?, executionStatus, ... } */
@@ -221,20 +223,50 @@ class N8nInstance {
 		return this.importWorkflows([wf]);
 	}
 
-	/** `n8n execute --id <id> --rawOutput`; resolves with an ExecutionResult even when the run fails. */
-	async execute(workflowId, { timeoutMs = 180_000 } = {}) {
-		const stdoutFile = path.join(this.folder, `execute-${workflowId}-${Date.now()}.json`);
-		const r = await run(this.flavour.node, [this.flavour.bin, 'execute', `--id=${workflowId}`, '--rawOutput'], {
-			cwd: this.folder,
-			env: this.env(),
-			timeoutMs,
-			logFile: this.logFile,
-			stdoutFile,
-		});
-		fs.rmSync(stdoutFile, { force: true });
-		const res = new ExecutionResult({ exitCode: r.code, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr, ms: r.ms, workflowId, flavour: this.flavour.label });
-		log(`${this.flavour.label}: execute ${workflowId} → exit ${r.code}${r.timedOut ? ' (TIMEOUT)' : ''} in ${fmtSecs(r.ms)}`);
-		return res;
+	/**
+	 * What a crash retry must undo first: `sandbox` is snapshotted before each attempt and restored before a retry, so
+	 * a run that n8n's crash cut short (or that finished just before n8n crashed at exit) leaves no trace.
+	 */
+	restoreOnCrash(sandbox) {
+		this.crashGuard = sandbox;
+	}
+
+	/**
+	 * `n8n execute --id <id> --rawOutput`; resolves with an ExecutionResult even when the run fails. When n8n itself is
+	 * ended by a signal (see crashes.js):
+	 * - after it printed the whole run (n8n 1.x's vm expression engine often crashes while the process exits): the run
+	 *   is complete, so its result is kept and the crash is recorded; running it again would only repeat its effects;
+	 * - before it printed a result: the sandbox (restoreOnCrash) is restored and the same command runs again, at most
+	 *   `crashRetries` times, each crash recorded.
+	 * Any other outcome (an exit code, a failed execution, a timeout) is returned as it is.
+	 */
+	async execute(workflowId, { timeoutMs = 180_000, crashRetries = MAX_CRASH_RETRIES } = {}) {
+		for (let attempt = 1; ; attempt++) {
+			const snapshot = this.crashGuard ? this.crashGuard.snapshot() : undefined;
+			const stdoutFile = path.join(this.folder, `execute-${workflowId}-${Date.now()}.json`);
+			const r = await run(this.flavour.node, [this.flavour.bin, 'execute', `--id=${workflowId}`, '--rawOutput'], {
+				cwd: this.folder,
+				env: this.env(),
+				timeoutMs,
+				logFile: this.logFile,
+				stdoutFile,
+			});
+			fs.rmSync(stdoutFile, { force: true });
+			const crashed = isCrash(r);
+			const res = new ExecutionResult({ exitCode: r.code, signal: r.signal, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr, ms: r.ms, workflowId, flavour: this.flavour.label, crashedAfterResult: crashed && Boolean(parseExecuteOutput(r.stdout)) });
+			res.crashRetries = attempt - 1;
+			log(`${this.flavour.label}: execute ${workflowId} → exit ${r.code}${r.signal ? ` (${r.signal})` : ''}${r.timedOut ? ' (TIMEOUT)' : ''} in ${fmtSecs(r.ms)}`);
+			if (!crashed) return res;
+			if (res.crashedAfterResult) {
+				recordCrash({ flavour: this.flavour.label, what: `execute ${workflowId}`, signal: r.signal, ms: r.ms, attempt, afterResult: true });
+				log(`${this.flavour.label}: n8n was ended by ${r.signal} after printing the whole run; keeping that result`);
+				return res;
+			}
+			if (attempt > crashRetries) return res;
+			recordCrash({ flavour: this.flavour.label, what: `execute ${workflowId}`, signal: r.signal, ms: r.ms, attempt, afterResult: false });
+			log(`${this.flavour.label}: n8n was ended by ${r.signal} before printing a result; restoring the sandbox and running execute ${workflowId} again (crash retry ${attempt} of ${crashRetries})`);
+			if (snapshot) this.crashGuard.restore(snapshot);
+		}
 	}
 
 	/**
@@ -253,12 +285,25 @@ class N8nInstance {
 			...extraEnv,
 		});
 		const t0 = Date.now();
+		let attempt = 1;
+		let started = Date.now();
 		this.daemon = startDaemon(this.flavour.node, [this.flavour.bin, 'start'], { cwd: this.folder, env, logFile: this.logFile, onLine });
 		let exited = null;
-		this.daemon.exited.then((e) => (exited = e));
+		const watch = (d) => d.exited.then((e) => (exited = e));
+		watch(this.daemon);
 		// /healthz/readiness answers before the REST routes exist: also wait for /rest/settings to return JSON.
 		for (;;) {
-			if (exited) throw new Error(`n8n start exited (${exited.code}) before it was ready; log: ${this.logFile}`);
+			if (exited && isCrash({ code: exited.code, signal: exited.signal, timedOut: false }) && attempt <= MAX_CRASH_RETRIES) {
+				recordCrash({ flavour: this.flavour.label, what: 'start', signal: exited.signal, ms: Date.now() - started, attempt });
+				log(`${this.flavour.label}: n8n start was ended by ${exited.signal} before it was ready; starting it again (crash retry ${attempt} of ${MAX_CRASH_RETRIES})`);
+				attempt += 1;
+				exited = null;
+				started = Date.now();
+				this.daemon = startDaemon(this.flavour.node, [this.flavour.bin, 'start'], { cwd: this.folder, env, logFile: this.logFile, onLine });
+				watch(this.daemon);
+				continue;
+			}
+			if (exited) throw new Error(`n8n start exited (${exited.code}${exited.signal ? `, ${exited.signal}` : ''}) before it was ready; log: ${this.logFile}`);
 			if (Date.now() - t0 > readyTimeoutMs) {
 				await this.stop();
 				throw new Error(`n8n start not ready after ${fmtSecs(readyTimeoutMs)}; log: ${this.logFile}`);

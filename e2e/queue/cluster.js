@@ -8,6 +8,7 @@ const fs = require('fs');
 const path = require('path');
 const { startDaemon, freePort, log, fmtSecs, sleep } = require('../lib/proc');
 const { N8nInstance } = require('../lib/n8n');
+const { MAX_CRASH_RETRIES, isCrash, recordCrash } = require('../lib/crashes');
 
 const canUnshare = () => typeof process.getuid === 'function' && process.getuid() === 0 && fs.existsSync('/usr/bin/unshare');
 
@@ -132,21 +133,33 @@ class QueueCluster {
 		const main = this.main;
 		main.port = await freePort();
 		this.url = `http://127.0.0.1:${main.port}`;
-		this._spawn(main, ['start'], {
-			N8N_PORT: String(main.port),
-			N8N_HOST: '127.0.0.1',
-			N8N_PROTOCOL: 'http',
-			N8N_EDITOR_BASE_URL: `${this.url}/`,
-			WEBHOOK_URL: `${this.url}/`,
-			N8N_SECURE_COOKIE: 'false',
-		});
+		main.spawn = () =>
+			this._spawn(main, ['start'], {
+				N8N_PORT: String(main.port),
+				N8N_HOST: '127.0.0.1',
+				N8N_PROTOCOL: 'http',
+				N8N_EDITOR_BASE_URL: `${this.url}/`,
+				WEBHOOK_URL: `${this.url}/`,
+				N8N_SECURE_COOKIE: 'false',
+			});
+		main.spawn();
 		for (const w of this.workers) {
 			w.port = await freePort();
-			this._spawn(w, ['worker', `--concurrency=${this.concurrency}`], { QUEUE_HEALTH_CHECK_PORT: String(w.port) });
+			w.spawn = () => this._spawn(w, ['worker', `--concurrency=${this.concurrency}`], { QUEUE_HEALTH_CHECK_PORT: String(w.port) });
+			w.spawn();
 		}
 		const pending = new Set(this.procs);
 		while (pending.size) {
 			for (const p of [...pending]) {
+				// n8n itself ended by a signal before it was ready (see ../lib/crashes.js): start that process again.
+				if (p.exited && isCrash({ code: p.exited.code, signal: p.exited.signal, timedOut: false }) && (p.crashRetries || 0) < MAX_CRASH_RETRIES) {
+					p.crashRetries = (p.crashRetries || 0) + 1;
+					recordCrash({ flavour: p.inst.flavour.label, what: `queue ${p.name} start`, signal: p.exited.signal, ms: Date.now() - t0, attempt: p.crashRetries });
+					log(`${p.inst.flavour.label}: ${p.name} was ended by ${p.exited.signal} before it was ready; starting it again (crash retry ${p.crashRetries} of ${MAX_CRASH_RETRIES})`);
+					p.exited = null;
+					p.spawn();
+					continue;
+				}
 				if (p.exited) throw new Error(`${p.name} exited (${JSON.stringify(p.exited)}) before it was ready; log: ${p.logFile}\n${this.tail(p)}`);
 				const r = await httpOk(`http://127.0.0.1:${p.port}/healthz/readiness`);
 				if (r && r.status === 200) pending.delete(p);

@@ -18,10 +18,13 @@ if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
 
+# Not root: sudo only if it works without a password (-n), so that a run without a terminal fails at once, not at a
+# password prompt nobody answers.
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then
-	if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
-		echo "queue e2e services: missing ${missing[*]} and not root (no sudo); install them with apt-get" >&2
+	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
+		echo "queue e2e services: missing ${missing[*]}, and this is not root (nor sudo without a password)." >&2
+		echo "queue e2e services: install them once with: sudo apt-get install ${missing[*]}   then run npm test again." >&2
 		exit 1
 	fi
 fi

@@ -24,6 +24,7 @@ export type LagoOperation =
 	| 'estimateFees'
 	| 'get'
 	| 'listMetrics'
+	| 'webhookEndpoint'
 	| 'getMany'
 	| 'estimateInstantFees'
 	| 'getCurrentUsage'

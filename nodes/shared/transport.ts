@@ -5,10 +5,12 @@ import type {
 	NodeApiError,
 	IDataObject,
 	IExecuteFunctions,
+	IHookFunctions,
 	IHttpRequestMethods,
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
 	INode,
+	IWebhookFunctions,
 } from 'n8n-workflow';
 
 import { describeLagoError, itemError, lagoApiError } from './errors';
@@ -155,7 +157,7 @@ export interface LagoResponse {
 	elapsedMs: number;
 }
 
-type TransportContext = (IExecuteFunctions | ILoadOptionsFunctions) & { getExecutionCancelSignal?: () => AbortSignal | undefined };
+type TransportContext = (IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions) & { getExecutionCancelSignal?: () => AbortSignal | undefined };
 
 /** The credential of one node run, checked once: where requests go and what n8n authenticates them with. */
 type Connection = { baseURL: string; credentialsDecrypted: ICredentialsDecrypted } | { problem: string };

@@ -6,7 +6,7 @@ const { startSandbox } = require('../../sandbox');
 const { ensureN8n, CACHE_DIR } = require('../../e2e/lib/install');
 const { N8nInstance } = require('../../e2e/lib/n8n');
 const { currentTarball } = require('../../e2e/lib/pack');
-const { log } = require('../../e2e/lib/proc');
+const { log, freePort } = require('../../e2e/lib/proc');
 
 /**
  * Starts the sandbox and n8n; each cleanup step is pushed onto `cleanup` as soon as the thing it stops exists.
@@ -20,9 +20,11 @@ async function startEditorSession({ flavour, prefix, keep, port, sandboxPort = 0
 	log(`Lago sandbox on ${sb.apiUrl}`);
 	const n8n = await N8nInstance.create(flavour, { tarball, baseDir: CACHE_DIR, prefix, keep });
 	cleanup.push(() => n8n.dispose());
-	await n8n.importCredentials([{ ...credential, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey } }]);
+	await n8n.importCredentials([{ ...credential, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey, webhookHmacKey: sb.webhooks.hmacKey } }]);
 	await n8n.importWorkflows(workflows);
-	const { url } = await n8n.start({ port, extraEnv });
+	// The Lago Trigger registers n8n's production webhook URL in Lago: it must be the address n8n listens on.
+	const n8nPort = port || (await freePort());
+	const { url } = await n8n.start({ port: n8nPort, extraEnv: { WEBHOOK_URL: `http://127.0.0.1:${n8nPort}/`, ...extraEnv } });
 	return { sb, n8n, url };
 }
 

@@ -51,6 +51,23 @@ class N8nRest {
 		return json.data;
 	}
 
+	/** Activates a workflow, as the editor's Active toggle (1.123) or Publish (2.x) does. */
+	async activateWorkflow(id) {
+		const workflow = await this.getWorkflow(id);
+		await this.request('POST', `/rest/workflows/${encodeURIComponent(id)}/activate`, { versionId: workflow.versionId });
+	}
+
+	async deactivateWorkflow(id) {
+		await this.request('POST', `/rest/workflows/${encodeURIComponent(id)}/deactivate`, {});
+	}
+
+	/** The workflow's executions, newest first (at most 100). */
+	async listExecutions(workflowId) {
+		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+		const { json } = await this.request('GET', `/rest/executions?filter=${filter}&limit=100`);
+		return (json && json.data && json.data.results) || [];
+	}
+
 	/** Starts a manual run from the given trigger, as the editor does; returns the execution id. */
 	async runWorkflow(workflow, triggerName) {
 		const { json } = await this.request('POST', `/rest/workflows/${encodeURIComponent(workflow.id)}/run`, {

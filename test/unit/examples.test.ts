@@ -12,8 +12,15 @@ const names = new Set(properties.map((p) => p.name));
 // One operation list per resource.
 const operations = properties.filter((p) => p.name === 'operation').flatMap((p) => (p.options ?? []).map((o) => (o as { value: string }).value));
 
-test('there are the five documented examples', () => {
-	expect(files.sort()).toEqual(['estimate-before-charging.json', 'meter-from-webhook.json', 'nightly-backfill-postgres.json', 'send-batch-from-code.json', 'usage-over-limit-alert.json']);
+test('there are the six documented examples', () => {
+	expect(files.sort()).toEqual([
+		'estimate-before-charging.json',
+		'meter-from-webhook.json',
+		'nightly-backfill-postgres.json',
+		'resend-events-lago-could-not-bill.json',
+		'send-batch-from-code.json',
+		'usage-over-limit-alert.json',
+	]);
 });
 
 test.each(files)('%s uses only real Lago Events parameters and is fully connected', (file) => {

@@ -1,0 +1,221 @@
+import { randomUUID } from 'crypto';
+import { ExecutionLifecycleHooks, HookContext, WebhookContext } from 'n8n-core';
+import { ICredentialsHelper, Workflow } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IHttpRequestOptions,
+	INode,
+	INodeParameters,
+	INodeProperties,
+	INodeType,
+	INodeTypes,
+	IVersionedNodeType,
+	IWebhookData,
+	IWebhookResponseData,
+	IWorkflowExecuteAdditionalData,
+} from 'n8n-workflow';
+
+import { LagoApi } from '../../credentials/LagoApi.credentials';
+import { LagoTrigger } from '../../nodes/LagoTrigger/LagoTrigger.node';
+
+/**
+ * The Lago Trigger inside n8n-core's own contexts: HookContext for activation (checkExists/create/delete) and
+ * WebhookContext for a delivery, with n8n's real request helpers, credential handling and static data.
+ */
+
+export const API_KEY = 'lago_trigger_key_0c1d-SECRET';
+export const WEBHOOK_BASE = 'http://n8n.test:5678/webhook';
+const credentialType = new LagoApi();
+
+class TestCredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly credentials: () => ICredentialDataDecryptedObject) {
+		super();
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	async authenticate(credentials: ICredentialDataDecryptedObject, _type: string, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+		return await credentialType.authenticate(credentials, requestOptions);
+	}
+
+	async preAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async getCredentials(): Promise<never> {
+		throw new Error('not used');
+	}
+
+	async getDecrypted(): Promise<ICredentialDataDecryptedObject> {
+		return { ...this.credentials() };
+	}
+
+	async updateCredentials(): Promise<void> {}
+
+	async updateCredentialsOauthTokenData(): Promise<void> {}
+
+	getCredentialsProperties(): INodeProperties[] {
+		return credentialType.properties;
+	}
+}
+
+export const trigger = new LagoTrigger();
+const nodeTypes: INodeTypes = {
+	getByName: (): INodeType | IVersionedNodeType => trigger,
+	getByNameAndVersion: (): INodeType => trigger,
+	getKnownTypes: () => ({}),
+};
+
+export interface Logged {
+	level: string;
+	message: string;
+}
+
+/** A fake express response: what the node sets is what n8n would send. */
+export class FakeResponse {
+	statusCode = 200;
+	body: unknown = undefined;
+	status(code: number) {
+		this.statusCode = code;
+		return this;
+	}
+	json(body: unknown) {
+		this.body = body;
+		return this;
+	}
+}
+
+export interface Delivery {
+	body: string | Buffer;
+	headers?: Record<string, string | undefined>;
+}
+
+export interface DeliveryResult {
+	/** What n8n answers: the node's own status when it answered itself, else 200 (onReceived). */
+	status: number;
+	responseBody: unknown;
+	/** The items that would start an execution, or undefined when none starts. */
+	items?: IDataObject[];
+	raw: IWebhookResponseData;
+}
+
+/** One trigger node in one workflow, as n8n would hold it between activation and deactivation. */
+export class TriggerUnderTest {
+	readonly node: INode;
+	readonly workflow: Workflow;
+	readonly logs: Logged[] = [];
+	credentials: ICredentialDataDecryptedObject;
+
+	constructor(
+		parameters: INodeParameters,
+		credentials: ICredentialDataDecryptedObject,
+		{ workflowId = 'wf-trigger-1', webhookId = randomUUID(), nodeId = 'trigger-node-1' } = {},
+	) {
+		this.credentials = credentials;
+		this.node = {
+			id: nodeId,
+			name: 'Lago Trigger',
+			type: 'n8n-nodes-lago.lagoTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			webhookId,
+			parameters,
+			credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
+		};
+		this.workflow = new Workflow({ id: workflowId, name: 'trigger test', nodes: [this.node], connections: {}, active: true, nodeTypes, staticData: {}, settings: { executionOrder: 'v1' } });
+	}
+
+	get url(): string {
+		return `${WEBHOOK_BASE}/${this.node.webhookId}/webhook`;
+	}
+
+	get staticData(): IDataObject {
+		return this.workflow.getStaticData('node', this.node);
+	}
+
+	private additionalData(extra: Partial<IWorkflowExecuteAdditionalData> = {}): IWorkflowExecuteAdditionalData {
+		const hooks = new ExecutionLifecycleHooks('webhook', 'exec-1', { id: this.workflow.id, name: 'trigger test', active: true, isArchived: false, nodes: [this.node], connections: {}, createdAt: new Date(), updatedAt: new Date() } as never);
+		return {
+			credentialsHelper: new TestCredentialsHelper(() => this.credentials),
+			hooks,
+			executionId: 'exec-1',
+			restApiUrl: 'http://n8n.test:5678/rest',
+			instanceBaseUrl: 'http://n8n.test:5678/',
+			formWaitingBaseUrl: 'http://n8n.test:5678/form-waiting',
+			webhookBaseUrl: WEBHOOK_BASE,
+			webhookWaitingBaseUrl: 'http://n8n.test:5678/webhook-waiting',
+			webhookTestBaseUrl: 'http://n8n.test:5678/webhook-test',
+			currentNodeParameters: undefined,
+			executionTimeoutTimestamp: undefined,
+			userId: 'user-1',
+			variables: {},
+			setExecutionStatus: () => {},
+			sendDataToUI: () => {},
+			logAiEvent: () => {},
+			...extra,
+		} as unknown as IWorkflowExecuteAdditionalData;
+	}
+
+	private webhookData(): IWebhookData {
+		return {
+			httpMethod: 'POST',
+			node: this.node.name,
+			path: `${this.node.webhookId}/webhook`,
+			webhookDescription: trigger.description.webhooks![0],
+			workflowId: this.workflow.id,
+			workflowExecuteAdditionalData: this.additionalData(),
+			webhookId: this.node.webhookId,
+		};
+	}
+
+	private captureLogs<T extends { logger: unknown }>(ctx: T): T {
+		const record = (level: string) => (message: string) => this.logs.push({ level, message });
+		Object.defineProperty(ctx, 'logger', { value: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') } });
+		return ctx;
+	}
+
+	private hook(): HookContext {
+		return this.captureLogs(new HookContext(this.workflow, this.node, this.additionalData(), 'webhook', 'activate', this.webhookData()));
+	}
+
+	async checkExists(): Promise<boolean> {
+		return await trigger.webhookMethods.default.checkExists.call(this.hook());
+	}
+
+	/** What n8n does on activation: checkExists, then create when it says false. */
+	async activate(): Promise<void> {
+		if (!(await this.checkExists())) await trigger.webhookMethods.default.create.call(this.hook());
+	}
+
+	async create(): Promise<boolean> {
+		return await trigger.webhookMethods.default.create.call(this.hook());
+	}
+
+	async deactivate(): Promise<boolean> {
+		return await trigger.webhookMethods.default.delete.call(this.hook());
+	}
+
+	/** One request to the trigger's URL, as n8n's webhook server hands it to the node. */
+	async deliver({ body, headers = {} }: Delivery): Promise<DeliveryResult> {
+		const rawBody = Buffer.isBuffer(body) ? body : Buffer.from(body);
+		const lowerHeaders: Record<string, string> = { 'content-type': 'application/json' };
+		for (const [k, v] of Object.entries(headers)) if (v !== undefined) lowerHeaders[k.toLowerCase()] = v;
+		let parsed: unknown = {};
+		try {
+			parsed = JSON.parse(rawBody.toString('utf8'));
+		} catch {
+			parsed = {};
+		}
+		const res = new FakeResponse();
+		const req = { headers: lowerHeaders, rawBody, body: parsed, params: {}, query: {} };
+		const ctx = this.captureLogs(
+			new WebhookContext(this.workflow, this.node, this.additionalData({ httpRequest: req, httpResponse: res } as never), 'webhook', this.webhookData(), [], null),
+		);
+		const raw = await trigger.webhook.call(ctx);
+		if (raw.noWebhookResponse) return { status: res.statusCode, responseBody: res.body, items: undefined, raw };
+		return { status: 200, responseBody: raw.webhookResponse, items: raw.workflowData?.[0]?.map((i) => i.json), raw };
+	}
+}
