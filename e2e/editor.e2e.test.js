@@ -20,6 +20,9 @@ describe.each([
 		expect(out).toMatch(/✓ credential test: "OK/);
 		expect(out).toMatch(/✓ credential test on a Base URL that redirects: "Error/);
 		expect(out).toMatch(/✓ metric picker \(From List\): 1\d metric\(s\): api_calls, storage_gb/);
+		expect(out).toMatch(/✓ metric picker in Get Many › Filters, searching "storage": storage_gb/);
+		expect(out).toMatch(/✓ subscription picker \(Customer Usage, customer cus_demo_2\): sub_demo_2 /);
+		expect(out).toMatch(/✓ "Lago: alert when a customer's usage is over a limit"/);
 		expect(out).toMatch(/✓ "Lago: estimate the fee before charging"/);
 		expect(out).toMatch(/✓ "Lago: send usage rows with Send Batch"/);
 		expect(out).toMatch(/✓ "Lago: re-send the events Lago could not bill" — sandbox fired events\.errors \(answered 200\), execution \d+: success/);

@@ -4,6 +4,9 @@ const catalog = require('./catalog');
 const { estimateFees } = require('./fees');
 const { isPlainObject } = require('./store');
 const http = require('./http');
+const { queryEvents } = require('./eventsList');
+const { estimateInstantFees, batchEstimateInstantFees } = require('./instantFees');
+const usage = require('./usage');
 
 /**
  * The authenticated Lago routes. Handlers are pure: (context) -> Reply.
@@ -94,15 +97,50 @@ function showEvent(ctx) {
 	return { status: 200, body: { event } };
 }
 
-/** Newest first, with the two filters integrations use most. @param {Context} ctx @returns {Reply} */
+/** Newest first, with Lago's index filters (sandbox/eventsList.js). @param {Context} ctx @returns {Reply} */
 function listEvents(ctx) {
-	const sub = ctx.query.get('external_subscription_id');
-	const code = ctx.query.get('code');
-	const matching = ctx.store.events
-		.filter((e) => (sub === null || e.external_subscription_id === sub) && (code === null || e.code === code))
-		.reverse();
-	const { slice, meta } = paginate(matching, ctx.query);
+	const result = queryEvents(ctx.store.events, ctx.query);
+	if ('errors' in result) return http.validationErrors(result.errors);
+	const { slice, meta } = paginate(result.matching, ctx.query);
 	return { status: 200, body: { events: slice, meta } };
+}
+
+/** @param {Context} ctx @returns {Reply} */
+function estimateInstant(ctx) {
+	const input = requireEvent(ctx.params);
+	if (!input) return http.paramMissing('event');
+	const result = estimateInstantFees(input, ctx.nowMs);
+	if (result.notFound) return http.notFound(result.notFound);
+	if (result.errors) return http.validationErrors(result.errors);
+	return { status: 200, body: { fees: result.fees } };
+}
+
+/** @param {Context} ctx @returns {Reply} */
+function batchEstimateInstant(ctx) {
+	const events = ctx.params.events;
+	if (!Array.isArray(events)) return http.paramMissing('events');
+	const result = batchEstimateInstantFees(events, ctx.nowMs);
+	if (result.serverError) return { status: 500, body: { status: 500, error: 'Internal Server Error' } };
+	return { status: 200, body: { fees: result.fees } };
+}
+
+/** @param {Context} ctx @returns {Reply} */
+function currentUsage(ctx) {
+	return usage.currentUsage(ctx.routeParams.customer, ctx.query, ctx.store.events, ctx.nowMs);
+}
+
+/** @param {Context} ctx @returns {Reply} */
+function pastUsage(ctx) {
+	const result = usage.pastUsage(ctx.routeParams.customer, ctx.query, ctx.store.events, ctx.nowMs);
+	if (!('periods' in result)) return result;
+	const { slice, meta } = paginate(result.periods, ctx.query);
+	return { status: 200, body: { usage_periods: slice, meta } };
+}
+
+/** @param {Context} ctx @returns {Reply} */
+function listSubscriptions(ctx) {
+	const { slice, meta } = paginate(usage.listSubscriptions(ctx.query), ctx.query);
+	return { status: 200, body: { subscriptions: slice, meta } };
 }
 
 /** @param {Context} ctx @returns {Reply} */
@@ -119,6 +157,11 @@ const ROUTES = [
 	{ method: 'GET', pattern: ['events'], handler: listEvents, faultable: true },
 	{ method: 'GET', pattern: ['events', ':id'], handler: showEvent, faultable: true },
 	{ method: 'GET', pattern: ['billable_metrics'], handler: listBillableMetrics, faultable: false },
+	{ method: 'POST', pattern: ['events', 'estimate_instant_fees'], handler: estimateInstant, faultable: true },
+	{ method: 'POST', pattern: ['events', 'batch_estimate_instant_fees'], handler: batchEstimateInstant, faultable: true },
+	{ method: 'GET', pattern: ['customers', ':customer', 'current_usage'], handler: currentUsage, faultable: false },
+	{ method: 'GET', pattern: ['customers', ':customer', 'past_usage'], handler: pastUsage, faultable: false },
+	{ method: 'GET', pattern: ['subscriptions'], handler: listSubscriptions, faultable: false },
 ];
 
 /**

@@ -10,7 +10,9 @@ const CREATED_AT = '2026-01-05T09:00:00Z';
 /**
  * @typedef {{ lago_id: string, name: string, code: string, description: string,
  *   aggregation_type: string, field_name: string | null, recurring: boolean }} Metric
- * @typedef {{ metricCode: string, payInAdvance: boolean, invoiceable: boolean, unitAmount: string, lago_id: string }} Charge
+ * @typedef {{ metricCode: string, payInAdvance: boolean, invoiceable: boolean, unitAmount: string, lago_id: string,
+ *   chargeModel?: 'standard' | 'percentage', rate?: string, fixedAmount?: string }} Charge
+ *   chargeModel defaults to standard; a percentage charge bills rate % of the units plus fixedAmount per event.
  * @typedef {{ code: string, name: string, currency: string, charges: Charge[] }} Plan
  * @typedef {{ lago_id: string, name: string, code: string, rate: number, description: string }} Tax
  * @typedef {{ lago_id: string, external_id: string, external_customer_id: string, lago_customer_id: string,
@@ -38,6 +40,7 @@ const METRIC_ROWS = [
 	['webhook_deliveries', 'Webhook Deliveries', 'count_agg', null, 'Outgoing webhook calls'],
 	['build_minutes', 'Build Minutes', 'sum_agg', 'minutes', 'CI minutes used'],
 	['support_tickets', 'Support Tickets', 'count_agg', null, 'Tickets opened (billed in arrears)'],
+	['payment_volume', 'Payment Volume', 'sum_agg', 'amount', 'Amounts paid through the marketplace (percentage fee)'],
 ];
 
 /** @type {Metric[]} */
@@ -84,6 +87,26 @@ function buildPlan(code, name, offset) {
 const PLANS = {
 	startup: buildPlan('startup', 'Startup', 0),
 	scale: buildPlan('scale', 'Scale', 100),
+	/** @type {Plan} A marketplace plan: a percentage fee in advance beside standard charges, in advance and in arrears. */
+	marketplace: {
+		code: 'marketplace',
+		name: 'Marketplace',
+		currency: 'EUR',
+		charges: [
+			{ lago_id: fixedUuid('c4a20000', 201), metricCode: 'api_calls', payInAdvance: true, invoiceable: true, unitAmount: '0.01' },
+			{
+				lago_id: fixedUuid('c4a20000', 202),
+				metricCode: 'payment_volume',
+				payInAdvance: true,
+				invoiceable: true,
+				unitAmount: '0',
+				chargeModel: 'percentage',
+				rate: '2.5',
+				fixedAmount: '0.3',
+			},
+			{ lago_id: fixedUuid('c4a20000', 203), metricCode: 'seats', payInAdvance: false, invoiceable: true, unitAmount: '9' },
+		],
+	},
 };
 
 /** @type {Tax} */
@@ -135,6 +158,16 @@ const SUBSCRIPTIONS = [
 		status: 'pending',
 		startedAt: '2099-01-01T00:00:00Z',
 		plan: PLANS.scale,
+		taxes: [VAT_20],
+	},
+	{
+		lago_id: fixedUuid('5b000000', 5),
+		external_id: 'sub_demo_3',
+		external_customer_id: 'cus_demo_3',
+		lago_customer_id: fixedUuid('c0500000', 3),
+		status: 'active',
+		startedAt: '2026-01-01T00:00:00Z',
+		plan: PLANS.marketplace,
 		taxes: [VAT_20],
 	},
 ];

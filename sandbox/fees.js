@@ -5,6 +5,7 @@ const catalog = require('./catalog');
 const { isRubyFloat, rubyFloatValue, numberToPlainString } = require('./decimal');
 const { iso8601 } = require('./time');
 const { isPlainObject, permitScalar } = require('./store');
+const { chargeAmount } = require('./instantFees');
 
 const NUMERIC_FIELD_AGGREGATIONS = new Set(['sum_agg', 'max_agg', 'latest_agg']);
 
@@ -63,8 +64,7 @@ function unitsFor(metric, properties) {
  */
 function buildFee(sub, metric, charge, units, nowMs) {
 	const currency = sub.plan.currency;
-	const unitAmount = Number(charge.unitAmount);
-	const amount = units * unitAmount;
+	const amount = chargeAmount(charge, units, 1);
 	const amountCents = Math.round(amount * 100);
 	const taxesRate = sub.taxes.reduce((sum, t) => sum + t.rate, 0);
 	const appliedTaxes = sub.taxes.map((t) => {

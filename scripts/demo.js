@@ -26,6 +26,7 @@ const OWNER = { email: 'demo@example.com', password: 'Lago-Demo-2026', firstName
 const SANDBOX_KEY = 'lago-demo-key';
 const CREDENTIAL = { id: 'lagoDemoCred0001', name: 'Lago sandbox (demo)' };
 const LAGO_TYPE = 'n8n-nodes-lago.lagoEvents';
+const SELF_CONTAINED_TYPES = [LAGO_TYPE, 'n8n-nodes-base.scheduleTrigger', 'n8n-nodes-base.if', 'n8n-nodes-base.set', 'n8n-nodes-base.code', 'n8n-nodes-base.noOp'];
 
 /** A server on 127.0.0.1 that answers everything with a 301 to the same path on `target`, like an http-to-https proxy. */
 async function startRedirector(target) {
@@ -59,7 +60,11 @@ function loadWorkflow(file, fallbackId) {
 	if (!lagoNodes.length) throw new Error(`${file} has no ${LAGO_TYPE} node`);
 	for (const n of lagoNodes) n.credentials = { lagoApi: { ...CREDENTIAL } };
 	for (const n of wf.nodes.filter((node) => node.type === TRIGGER_TYPE)) n.credentials = { lagoApi: { ...CREDENTIAL } };
-	const trigger = wf.nodes.find((n) => n.type === 'n8n-nodes-base.manualTrigger');
+	// A Schedule Trigger runs at once when the editor's "Execute workflow" starts from it, as --check does; only for
+	// workflows that need nothing but Lago (a Postgres example has no database here).
+	const selfContained = wf.nodes.every((n) => SELF_CONTAINED_TYPES.includes(n.type));
+	const trigger =
+		wf.nodes.find((n) => n.type === 'n8n-nodes-base.manualTrigger') || (selfContained ? wf.nodes.find((n) => n.type === 'n8n-nodes-base.scheduleTrigger') : undefined);
 	return { wf, trigger, lagoNodes, file: path.relative(REPO_ROOT, file) };
 }
 
@@ -182,6 +187,39 @@ async function main() {
 			const listOk = codes.includes('storage_gb') && codes.includes('api_calls');
 			allOk = allOk && listOk;
 			console.log(`${listOk ? '✓' : '✗'} metric picker (From List): ${codes.length} metric(s): ${codes.slice(0, 6).join(', ')}${codes.length > 6 ? ', …' : ''}`);
+			// The read side's pickers: the metric picker inside Get Many's Filters, and the subscription picker of
+			// Customer Usage, which n8n sends the customer typed above it (currentNodeParameters).
+			const usageParameters = { resource: 'customerUsage', operation: 'getCurrent', externalCustomerId: 'cus_demo_2', externalSubscriptionId: { __rl: true, mode: 'list', value: '' } };
+			const filterList = await rest.searchList({
+				nodeType: LAGO_TYPE,
+				version: lagoNode.typeVersion,
+				methodName: 'searchBillableMetrics',
+				parameters: { resource: 'event', operation: 'getMany', filters: { code: { __rl: true, mode: 'list', value: '' } } },
+				path: 'parameters.filters.code',
+				credentials: { lagoApi: { ...CREDENTIAL } },
+				filter: 'storage',
+			});
+			const filterCodes = ((filterList && filterList.results) || []).map((r) => r.value);
+			const filterOk = filterCodes.length === 1 && filterCodes[0] === 'storage_gb';
+			allOk = allOk && filterOk;
+			console.log(`${filterOk ? '✓' : '✗'} metric picker in Get Many › Filters, searching "storage": ${filterCodes.join(', ') || 'nothing'}`);
+			const subscriptionLists = {};
+			for (const customer of ['cus_demo_2', '']) {
+				const found = await rest.searchList({
+					nodeType: LAGO_TYPE,
+					version: lagoNode.typeVersion,
+					methodName: 'searchSubscriptions',
+					parameters: { ...usageParameters, externalCustomerId: customer },
+					path: 'parameters.externalSubscriptionId',
+					credentials: { lagoApi: { ...CREDENTIAL } },
+				});
+				subscriptionLists[customer] = ((found && found.results) || []).map((r) => `${r.value} (${r.name})`);
+			}
+			const subscriptionOk =
+				subscriptionLists.cus_demo_2.length === 1 && subscriptionLists.cus_demo_2[0].startsWith('sub_demo_2 ') && subscriptionLists[''].length >= 3;
+			allOk = allOk && subscriptionOk;
+			console.log(`${subscriptionOk ? '✓' : '✗'} subscription picker (Customer Usage, customer cus_demo_2): ${subscriptionLists.cus_demo_2.join('; ') || 'nothing'}`);
+			console.log(`${subscriptionOk ? '✓' : '✗'} subscription picker with no customer yet: ${subscriptionLists[''].join('; ') || 'nothing'}`);
 			for (const { wf, trigger, lagoNodes, file } of workflows) {
 				if (!trigger) {
 					log(`${file}: no Manual Trigger, not run`);

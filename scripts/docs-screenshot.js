@@ -14,6 +14,8 @@
 //   docs/images/lago-metric-picker.png    the Billable Metric Code list, loaded from the sandbox
 //   docs/images/lago-events-new.png       a node just added (placeholders and hints, nothing filled in)
 //   docs/images/lago-trigger-panel.png    the Lago Trigger's panel (events.errors, JWT, Look Up Events)
+//   docs/images/lago-customer-usage.png   Customer Usage > Get Current parameter panel
+//   docs/images/lago-subscription-picker.png  the External Subscription ID list: the customer's subscriptions
 // Stops everything it started and exits 1 if a screenshot could not be taken.
 //
 // Options: --out DIR (default docs/images)  --keep (keep the n8n user folder)  --chromium PATH (default
@@ -130,7 +132,28 @@ const WORKFLOWS = {
 	batch: workflow('lagoDocsBatch001', 'Docs: Lago Events – Send Batch', { operation: 'createBatch', ...EVENT_PARAMETERS, options: { onDuplicate: 'succeed', batchSize: 100 } }),
 	send: workflow('lagoDocsSend0001', 'Docs: Lago Events – Send', { operation: 'create', ...EVENT_PARAMETERS, options: {} }),
 	fresh: workflow('lagoDocsNew00001', 'Docs: Lago Events – new node', { operation: 'createBatch' }),
+	usage: workflow('lagoDocsUsage001', 'Docs: Lago Events – Customer Usage', {
+		resource: 'customerUsage',
+		operation: 'getCurrent',
+		externalCustomerId: 'cus_demo_2',
+		externalSubscriptionId: { __rl: true, mode: 'list', value: '' },
+		simplify: true,
+		options: { billableMetricCode: { __rl: true, mode: 'list', value: 'api_calls', cachedResultName: 'API Calls (api_calls)' } },
+	}),
 };
+
+/** Opens a resource locator's "From List" popover in the open panel and waits for Lago's answer; returns its texts. */
+async function openPicker(page, parameterName, minItems) {
+	const item = page.locator('[data-test-id="parameter-item"]', { has: page.locator(`[data-test-id="parameter-input-${parameterName}"]`) }).first();
+	await item.locator('[data-test-id="rlc-input"]').click();
+	const popover = page.locator('.el-popover:visible', { has: page.locator('[data-test-id="rlc-search"]') }).first();
+	await popover.locator('[data-test-id="rlc-item"]').first().waitFor({ state: 'visible' });
+	await page
+		.waitForFunction((n) => [...document.querySelectorAll('.el-popover [data-test-id="rlc-item"]')].filter((el) => el.offsetParent).length >= n, minItems, { timeout: STEP_TIMEOUT_MS })
+		.catch(() => {});
+	await page.waitForTimeout(400);
+	return { item, popover, items: await popover.locator('[data-test-id="rlc-item"]').allInnerTexts() };
+}
 
 /** Reject after ms, so no step can hang the run. */
 function withTimeout(promise, ms, what) {
@@ -322,7 +345,7 @@ async function main() {
 			await item.locator('[data-test-id="rlc-input"]').click();
 			const popover = page.locator('.el-popover:visible', { has: page.locator('[data-test-id="rlc-search"]') }).first();
 			await popover.locator('[data-test-id="rlc-item"]').first().waitFor({ state: 'visible' });
-			// The saved choice shows at once; the list from Lago (the sandbox has 14 metrics) arrives a moment later.
+			// The saved choice shows at once; the list from Lago (the sandbox has 15 metrics) arrives a moment later.
 			await page
 				.waitForFunction(() => [...document.querySelectorAll('.el-popover [data-test-id="rlc-item"]')].filter((el) => el.offsetParent).length > 1, null, { timeout: STEP_TIMEOUT_MS })
 				.catch(() => {});
@@ -388,6 +411,27 @@ async function main() {
 			if (!labels.includes('Events') || !labels.includes('Signature Algorithm')) throw new Error(`the trigger panel shows ${JSON.stringify(labels)}`);
 			return { file, ...(await shootPanel(page, file)), labels };
 		});
+		// 7. Customer Usage > Get Current, and its subscription picker: the subscriptions of the customer typed above.
+		await step('lago-customer-usage', async () => {
+			ndv = await openNodePanel(page, url, WORKFLOWS.usage.id);
+			const file = path.join(opts.out, 'lago-customer-usage.png');
+			return { file, ...(await shootPanel(page, file)), labels: await parameterLabels(page) };
+		});
+		await step('lago-subscription-picker', async () => {
+			if (!ndv || !(await ndv.isVisible())) ndv = await openNodePanel(page, url, WORKFLOWS.usage.id);
+			const { item, popover, items } = await openPicker(page, 'externalSubscriptionId', 1);
+			const g = await panelGeometry(page);
+			const top = await item.boundingBox();
+			const pop = await popover.boundingBox();
+			const y = top.y - 12;
+			const clip = { x: g.main.x, y, width: g.main.width, height: pop.y + pop.height + 12 - y };
+			const file = path.join(opts.out, 'lago-subscription-picker.png');
+			await page.screenshot({ path: file, clip });
+			await page.keyboard.press('Escape');
+			if (!items.some((t) => t.includes('sub_demo_2'))) throw new Error(`the subscription list did not show cus_demo_2's subscription (items: ${JSON.stringify(items)})`);
+			if (items.some((t) => t.includes('sub_demo_1'))) throw new Error(`the subscription list shows another customer's subscription (items: ${JSON.stringify(items)})`);
+			return { file, items };
+		});
 		results.browserMs = Date.now() - t1;
 		results.sandboxRequests = sb.requests.map((r) => `${r.method} ${r.path} → ${r.status}`).slice(0, 20);
 	} catch (e) {
@@ -401,7 +445,7 @@ async function main() {
 	results.totalMs = Date.now() - t0;
 	if (opts.report) fs.writeFileSync(opts.report, JSON.stringify(results, null, 2) + '\n');
 	for (const s of Object.values(results.shots)) {
-		const extra = s.items ? `${s.items.length} metrics: ${s.items.slice(0, 3).join(', ')}, …` : s.clip ? `${s.clip}, ${s.labels.length} fields` : '';
+		const extra = s.items ? `${s.items.length} entries: ${s.items.slice(0, 3).join(', ')}, …` : s.clip ? `${s.clip}, ${s.labels.length} fields` : '';
 		console.log(`✓ ${path.relative(process.cwd(), s.file)}${extra ? `  (${extra})` : ''}`);
 	}
 	for (const e of results.errors) console.log(`✗ ${e}`);

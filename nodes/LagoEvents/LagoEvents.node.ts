@@ -2,7 +2,14 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { searchBillableMetrics } from './listSearch/searchBillableMetrics';
+import { searchSubscriptions } from './listSearch/searchSubscriptions';
+import { customerUsageDescription, customerUsageOperations } from './resources/customerUsage';
 import { eventDescription, eventOperations } from './resources/event';
+
+const operationsByResource: Record<string, Record<string, (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>>> = {
+	event: eventOperations,
+	customerUsage: customerUsageOperations,
+};
 
 export class LagoEvents implements INodeType {
 	description: INodeTypeDescription = {
@@ -12,9 +19,9 @@ export class LagoEvents implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle:
-			'={{ {"create": "Send", "createBatch": "Send Batch", "estimateFees": "Estimate Fees", "get": "Get"}[$parameter["operation"]] }}',
+			'={{ {"create": "Send", "createBatch": "Send Batch", "estimateFees": "Estimate Fees", "get": "Get", "getMany": "Get Many", "estimateInstantFees": "Estimate Instant Fees", "getCurrent": "Get Current Usage", "getPast": "Get Past Usage"}[$parameter["operation"]] }}',
 		description:
-			'Send usage events to Lago for usage-based billing, one by one or in batches, estimate their fees, or look them up',
+			'Send usage events to Lago for usage-based billing, one by one or in batches, estimate their fees, look them up, or read a customer\'s usage',
 		defaults: { name: 'Lago Events' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -26,17 +33,21 @@ export class LagoEvents implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'Event', value: 'event' }],
+				options: [
+					{ name: 'Customer Usage', value: 'customerUsage' },
+					{ name: 'Event', value: 'event' },
+				],
 				default: 'event',
 			},
 			...eventDescription,
+			...customerUsageDescription,
 		],
 	};
 
-	methods = { listSearch: { searchBillableMetrics } };
+	methods = { listSearch: { searchBillableMetrics, searchSubscriptions } };
 
 	// Every operation runs through the shared transport: retries, rate limits and batching need code, not routing.
-	customOperations = { event: eventOperations };
+	customOperations = { event: eventOperations, customerUsage: customerUsageOperations };
 
 	/**
 	 * The same operations for callers that invoke `execute` directly instead of looking up customOperations: n8n runs
@@ -44,10 +55,12 @@ export class LagoEvents implements INodeType {
 	 * customOperations.
 	 */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const resource = this.getNodeParameter('resource', 0, 'event') as string;
 		const operation = this.getNodeParameter('operation', 0) as string;
-		if (!Object.prototype.hasOwnProperty.call(eventOperations, operation)) {
-			throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}"`);
+		const operations = Object.prototype.hasOwnProperty.call(operationsByResource, resource) ? operationsByResource[resource] : undefined;
+		if (!operations || !Object.prototype.hasOwnProperty.call(operations, operation)) {
+			throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}" for resource "${resource}"`);
 		}
-		return await eventOperations[operation as keyof typeof eventOperations].call(this);
+		return await operations[operation].call(this);
 	}
 }

@@ -18,13 +18,27 @@ export class FieldError extends Error {
  * what happened, how to fix it, Lago's own `code` and `error_details`, and which item it was.
  */
 
-export type LagoOperation = 'create' | 'createBatch' | 'estimateFees' | 'get' | 'listMetrics' | 'webhookEndpoint';
+export type LagoOperation =
+	| 'create'
+	| 'createBatch'
+	| 'estimateFees'
+	| 'get'
+	| 'listMetrics'
+	| 'webhookEndpoint'
+	| 'getMany'
+	| 'estimateInstantFees'
+	| 'getCurrentUsage'
+	| 'getPastUsage'
+	| 'listSubscriptions';
+
+const USAGE_OPERATIONS: LagoOperation[] = ['getCurrentUsage', 'getPastUsage'];
 
 export interface LagoErrorContext {
 	operation: LagoOperation;
 	transactionId?: string;
 	externalSubscriptionId?: string;
 	code?: string;
+	externalCustomerId?: string;
 }
 
 export interface LagoErrorBody {
@@ -180,6 +194,19 @@ export function describeLagoError(status: number, rawBody: unknown, ctx: LagoErr
 	} else if (status === 401) {
 		message = 'Lago rejected the API key (401 Unauthorized)';
 		fix = 'Check the API Key in the Lago API credential. Keys belong to one organisation and region: make sure the Region (US, EU or self-hosted) matches, and that the key has not been revoked or expired.';
+	} else if (status === 403 && USAGE_OPERATIONS.includes(ctx.operation) && lagoCode !== 'feature_unavailable') {
+		message = `The API key is not allowed to read customer usage (403 ${lagoCode ?? 'Forbidden'})`;
+		fix = 'In Lago, open Developers > API keys and give this key read access to Customer usage, or use another key.';
+	} else if (status === 405 && lagoCode === 'no_active_subscription') {
+		message = `Customer${quote(ctx.externalCustomerId)} has no active subscription with external ID${quote(ctx.externalSubscriptionId)}`;
+		fix =
+			"Current usage exists only for a subscription that is running now. Check that the subscription belongs to this customer (use the subscription's external ID, not the customer's) and is not pending or terminated; for a terminated subscription use Get Past.";
+	} else if (status === 404 && lagoCode === 'customer_not_found') {
+		message = `Lago has no customer with external ID${quote(ctx.externalCustomerId)}`;
+		fix = "Use the customer's external ID as it is in Lago (Customers > the customer > External ID), not Lago's own ID.";
+	} else if (status === 404 && lagoCode === 'subscription_not_found' && USAGE_OPERATIONS.includes(ctx.operation)) {
+		message = `Customer${quote(ctx.externalCustomerId)} has no subscription with external ID${quote(ctx.externalSubscriptionId)}`;
+		fix = "Pick the subscription from the list, or use the subscription's external ID as it is in Lago (not the customer's).";
 	} else if (status === 403) {
 		const read = lagoCode?.startsWith('read_');
 		message = lagoCode === 'feature_unavailable'

@@ -9,15 +9,17 @@ const dir = join(__dirname, '..', '..', 'examples');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 const { properties } = new LagoEvents().description;
 const names = new Set(properties.map((p) => p.name));
-const operations = properties.find((p) => p.name === 'operation')?.options?.map((o) => (o as { value: string }).value);
+// One operation list per resource.
+const operations = properties.filter((p) => p.name === 'operation').flatMap((p) => (p.options ?? []).map((o) => (o as { value: string }).value));
 
-test('there are the five documented examples', () => {
+test('there are the six documented examples', () => {
 	expect(files.sort()).toEqual([
 		'estimate-before-charging.json',
 		'meter-from-webhook.json',
 		'nightly-backfill-postgres.json',
 		'resend-events-lago-could-not-bill.json',
 		'send-batch-from-code.json',
+		'usage-over-limit-alert.json',
 	]);
 });
 

@@ -2,7 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 /** Parameters that several operations show. Each operation file picks the ones it needs for its own displayOptions. */
 
-type Operation = 'create' | 'createBatch' | 'estimateFees' | 'get';
+type Operation = 'create' | 'createBatch' | 'estimateFees' | 'get' | 'getMany' | 'estimateInstantFees';
 
 const showFor = (operations: Operation[]) => ({ show: { resource: ['event'], operation: operations } });
 

@@ -85,14 +85,19 @@ export function readSubscriptionAndCode(reader: ParameterReader, itemIndex: numb
 	};
 }
 
+/** The Transaction ID as mapped, or derived from the run and item when left empty (the same on every retry). */
+export function readTransactionId(reader: ParameterReader, itemIndex: number, run: RunContext): string {
+	return isLeftEmpty(reader, 'transactionId')
+		? deriveTransactionId(run.instanceId, run.executionId, run.nodeName, run.runIndex, itemIndex)
+		: parseIdentifier('transactionId', reader.get('transactionId', itemIndex, ''), 'Transaction ID');
+}
+
 /**
  * The complete event for one item. The transaction id and timestamp are fixed here, once, so every retry of this
  * event carries the same values.
  */
 export function readEvent(reader: ParameterReader, itemIndex: number, run: RunContext): LagoEventInput {
-	const transactionId = isLeftEmpty(reader, 'transactionId')
-		? deriveTransactionId(run.instanceId, run.executionId, run.nodeName, run.runIndex, itemIndex)
-		: parseIdentifier('transactionId', reader.get('transactionId', itemIndex, ''), 'Transaction ID');
+	const transactionId = readTransactionId(reader, itemIndex, run);
 	const { external_subscription_id, code } = readSubscriptionAndCode(reader, itemIndex);
 	const timestamp = isLeftEmpty(reader, 'timestamp') ? nowTimestamp(run.startedAtMillis) : parseTimestamp(reader.get('timestamp', itemIndex, ''));
 	const event: LagoEventInput = { transaction_id: transactionId, external_subscription_id, code, timestamp };
