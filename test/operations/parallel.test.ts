@@ -32,24 +32,32 @@ const eventRequests = () => sandbox().requests.filter((r) => r.path.startsWith('
  * The in-process sandbox answers each request at once, so overlap is measured in front of it: a proxy that holds
  * every answer for `holdMs` and counts the requests it is holding.
  */
-async function holdingProxy(target: string, holdMs: number) {
+async function holdingProxy(target: string, holdMs: number, holdBeforeSending: (rawBody: string) => number = () => 0) {
 	let inFlight = 0;
 	let most = 0;
 	const server = http.createServer((req, res) => {
 		inFlight++;
 		most = Math.max(most, inFlight);
-		const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-			const chunks: Buffer[] = [];
-			answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-			answer.on('end', () =>
-				setTimeout(() => {
-					inFlight--;
-					res.writeHead(answer.statusCode ?? 502, answer.headers);
-					res.end(Buffer.concat(chunks));
-				}, holdMs),
-			);
+		const chunks: Buffer[] = [];
+		req.on('data', (chunk: Buffer) => chunks.push(chunk));
+		req.on('end', () => {
+			const body = Buffer.concat(chunks);
+			const forward = () => {
+				const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+					const parts: Buffer[] = [];
+					answer.on('data', (chunk: Buffer) => parts.push(chunk));
+					answer.on('end', () =>
+						setTimeout(() => {
+							inFlight--;
+							res.writeHead(answer.statusCode ?? 502, answer.headers);
+							res.end(Buffer.concat(parts));
+						}, holdMs),
+					);
+				});
+				upstream.end(body);
+			};
+			setTimeout(forward, holdBeforeSending(body.toString('utf8')));
 		});
-		req.pipe(upstream);
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	return {
@@ -59,8 +67,8 @@ async function holdingProxy(target: string, holdMs: number) {
 	};
 }
 
-const throughProxy = async (holdMs: number, body: (credentials: Record<string, string>) => Promise<unknown>) => {
-	const proxy = await holdingProxy(sandbox().url, holdMs);
+const throughProxy = async (holdMs: number, body: (credentials: Record<string, string>) => Promise<unknown>, holdBeforeSending?: (rawBody: string) => number) => {
+	const proxy = await holdingProxy(sandbox().url, holdMs, holdBeforeSending);
 	try {
 		await body({ region: 'custom', baseUrl: proxy.url, apiKey: API_KEY });
 	} finally {
@@ -106,7 +114,11 @@ describe('Send with Parallel Requests', () => {
 		const items = [...makeItems(8), { id: 'tx-0', sub: 'sub_demo_2', gb: 99 }, { id: 'tx-3', sub: 'sub_demo_1', gb: 98 }];
 		const sequential = await run('create', items, { options: { parallelRequests: 1 } });
 		sandbox().reset();
-		const parallel = await run('create', items, { options: { parallelRequests: 10 } });
+		// The first copies are held on their way to Lago for 150 ms, long enough for a second copy sent alongside to
+		// overtake them.
+		let parallel!: Awaited<ReturnType<typeof run>>;
+		const firstCopy = (body: string) => (/"transaction_id":"tx-[03]".*"gb":[03]\}/.test(body) ? 150 : 0);
+		await throughProxy(0, async (credentials) => (parallel = await run('create', items, { options: { parallelRequests: 10 } }, { credentials })), firstCopy);
 		for (const result of [sequential, parallel]) {
 			expect(result.json.map((j) => j.already_ingested === true)).toEqual([false, false, false, false, false, false, false, false, true, true]);
 			expect(result.json[8]).toMatchObject({ transaction_id: 'tx-0', properties: { gb: 99 } });
@@ -175,7 +187,9 @@ describe('Send Batch with the default Parallel Requests', () => {
 		const items = makeItems(800);
 		items[450] = { id: 'tx-7', sub: items[7].sub, gb: 4500 };
 		items[120] = { id: 'tx-80', sub: items[80].sub, gb: 1200 };
-		const result = await run('createBatch', items);
+		// Batch 1 is held on its way to Lago for 200 ms, long enough for batches 2-5 to overtake it.
+		let result!: Awaited<ReturnType<typeof run>>;
+		await throughProxy(0, async (credentials) => (result = await run('createBatch', items, {}, { credentials })), (body) => (body.includes('"tx-0"') ? 200 : 0));
 		expect(result.error).toBeUndefined();
 		expect(result.json[7].already_ingested).toBeUndefined();
 		expect(result.json[450]).toMatchObject({ transaction_id: 'tx-7', already_ingested: true });
