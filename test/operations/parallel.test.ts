@@ -206,9 +206,9 @@ describe('one rate-limit gate for the whole node run', () => {
 	const oneRateLimit = { seed: 136, rate429: 0.05, resetSeconds: 1 };
 
 	test.each([
-		['create', 60, 60],
-		['createBatch', 2000, 20],
-	] as const)('%s: after a 429 no request of the node is sent until X-RateLimit-Reset, then all are', async (operation, n, requestsWithout429) => {
+		['create', 60, 60, 10],
+		['createBatch', 2000, 20, 4],
+	] as const)('%s: after a 429 no request of the node is sent until X-RateLimit-Reset, then all are', async (operation, n, requestsWithout429, parallel) => {
 		sandbox().setFaults(oneRateLimit);
 		const result = await run(operation, makeItems(n));
 		expect(result.error).toBeUndefined();
@@ -216,10 +216,12 @@ describe('one rate-limit gate for the whole node run', () => {
 		const limited = requests.filter((r) => r.status === 429);
 		expect(limited).toHaveLength(1);
 		const t = limited[0].answeredAt!;
-		// Requests already on their way when the 429 was answered may still arrive a moment later; after that, none
-		// until the reset, a second after the 429 reached the node.
-		const early = requests.filter((r) => r.at > t + 100 && r.at < t + 950);
-		expect(early).toEqual([]);
+		// Until the reset, a second after the 429 reached the node, only requests the other senders had already
+		// started may arrive (at most one each; on a busy machine they can reach the server late). Without the gate
+		// every remaining request would arrive in that second.
+		const early = requests.filter((r) => r.at > t && r.at < t + 950);
+		expect(early.length).toBeLessThanOrEqual(parallel - 1);
+		expect(requests.length - requests.indexOf(limited[0]) - 1 - early.length).toBeGreaterThan(parallel);
 		expect(requests.filter((r) => r.at >= t + 950).length).toBeGreaterThan(0);
 		// The limited request was sent again, identical; nothing is lost or stored twice.
 		expect(requests).toHaveLength(requestsWithout429 + 1);
