@@ -287,7 +287,9 @@ async function main() {
 		const inprocessForms = INPROCESS_ITEMS <= 0 ? [] : fs.readFileSync(path.join(__dirname, 'inprocess.js'), 'utf8').includes('--form') ? FORMS : [undefined];
 		for (const form of inprocessForms) {
 			const inprocessFile = path.join(os.tmpdir(), `lago-inprocess-${process.pid}.json`);
-			execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'inprocess.js'), String(INPROCESS_ITEMS), '--json', inprocessFile, ...(form ? ['--form', form] : [])], { stdio: 'inherit' });
+			// bench/inprocess.js names the forms its own way.
+			const inprocessName = { kv: 'paths', jsonExpr: 'object literal', jsonText: 'JSON text', template: 'templates' }[form];
+			execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'inprocess.js'), String(INPROCESS_ITEMS), '--json', inprocessFile, ...(form ? ['--form', inprocessName] : [])], { stdio: 'inherit' });
 			inprocess[form ?? 'kv'] = JSON.parse(fs.readFileSync(inprocessFile, 'utf8'));
 			fs.rmSync(inprocessFile, { force: true });
 		}
