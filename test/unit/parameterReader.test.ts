@@ -1,15 +1,19 @@
-import { containsExpression, parseSimpleJsonPath, rawParameter, readScalarAtPath } from '../../nodes/LagoEvents/shared/parameterReader';
+import { FALLBACK, compileExpression, evaluateExpression, splitChunks } from '../../nodes/LagoEvents/shared/fastExpression';
+import type { FastExpression } from '../../nodes/LagoEvents/shared/fastExpression';
+import { containsExpression, rawParameter } from '../../nodes/LagoEvents/shared/parameterReader';
 
-describe('parseSimpleJsonPath', () => {
+const evaluate = (raw: string, json: unknown) => evaluateExpression(compileExpression(raw) as FastExpression, json);
+
+describe('compileExpression', () => {
 	test.each([
-		['={{ $json.a }}', ['a']],
-		['={{$json.a}}', ['a']],
-		['={{ $json.a.b_c.$d }}', ['a', 'b_c', '$d']],
-		['={{ $json.list[2] }}', ['list', 2]],
-		['={{ $json["a b"] }}', ['a b']],
-		["={{ $json['ü-x'].y }}", ['ü-x', 'y']],
-	])('%s', (raw, path) => {
-		expect(parseSimpleJsonPath(raw)).toEqual(path);
+		['={{ $json.a }}', { type: 'single', node: { type: 'path', segments: [{ key: 'a', optional: false }] } }],
+		['={{$json.a?.b}}', { type: 'single', node: { type: 'path', segments: [{ key: 'a', optional: false }, { key: 'b', optional: true }] } }],
+		['={{ $json.list[2] }}', { type: 'single', node: { type: 'path', segments: [{ key: 'list', optional: false }, { key: 2, optional: false }] } }],
+		["={{ $json['ü-x'] ?? 'd' }}", { type: 'single', node: { type: 'coalesce', operands: [{ type: 'path', segments: [{ key: 'ü-x', optional: false }] }, { type: 'literal', value: 'd' }] } }],
+		['=id-{{ $json.a }}', { type: 'template', parts: ['id-', { type: 'path', segments: [{ key: 'a', optional: false }] }] }],
+		['={{ { gb: -1.5, "r": [true, null] } }}', { type: 'single', node: { type: 'object', entries: [['gb', { type: 'literal', value: -1.5 }], ['r', { type: 'array', elements: [{ type: 'literal', value: true }, { type: 'literal', value: null }] }]] } }],
+	])('%s', (raw, compiled) => {
+		expect(compileExpression(raw)).toEqual(compiled);
 	});
 
 	test.each([
@@ -18,34 +22,102 @@ describe('parseSimpleJsonPath', () => {
 		['={{ $json.a || "x" }}'],
 		['={{ ($json).a }}'],
 		['={{ $json.a() }}'],
-		['={{ $json.a }} '],
-		['=x {{ $json.a }}'],
-		['={{ $json.a }}{{ $json.b }}'],
-		['{{ $json.a }}'],
-		['={{ $input.item.json.a }}'],
+		['={{ $json.a.constructor }}'],
+		['=x.constructor {{ $json.a }}'],
+		['={{ $json.__proto__ }}'],
+		['={{ $json.hasOwnProperty }}'],
+		['={{ $json.toLocaleString ?? 1 }}'],
 		['={{ $json["a\\"b"] }}'],
 		['={{ $json[a] }}'],
+		['={{ $json[-1] }}'],
+		['={{ $json.a?.5:1 }}'],
+		['={{ 0x10 }}'],
+		['={{ 1_000 }}'],
+		['={{ 1n }}'],
+		['={{ undefined }}'],
+		['={{ { __proto__: 1 } }}'],
+		['={{ { a } }}'],
+		['={{ [1,,2] }}'],
+		['={{ "a\nb" }}'],
+		['={{ }}'],
+		['={{ $json.a'],
+		['=no code'],
+		['='],
+		['{{ $json.a }}'],
 		[42],
-	])('not a simple path: %p', (raw) => {
-		expect(parseSimpleJsonPath(raw)).toBeUndefined();
+	])('leaves %p to n8n', (raw) => {
+		expect(compileExpression(raw)).toBeUndefined();
 	});
 });
 
-describe('readScalarAtPath', () => {
-	const json = { a: { b: 'x', n: 0, f: false, nil: null, o: {}, arr: [1, 'two'] }, 'a b': 5, list: ['p', 'q'] };
+test('splitChunks cuts at the first }} as tournament does', () => {
+	expect(splitChunks('a{{ {x:{y:1}} }}b')).toEqual([
+		{ type: 'text', text: 'a' },
+		{ type: 'code', text: ' {x:{y:1', closed: true },
+		{ type: 'text', text: ' }}b' },
+	]);
+	expect(compileExpression('=a{{ {x:{y:1}} }}b')).toBeUndefined();
+});
+
+describe('evaluateExpression', () => {
+	const json = {
+		a: { b: 'x', n: 0, f: false, nil: null, o: {}, arr: [1, 'two'] },
+		'a b': 5,
+		list: ['p', 'q'],
+		s: 'str',
+		u: { x: undefined },
+		proto: JSON.parse('{"x": {"__proto__": 1}}'),
+		hole: [1, , 2], // eslint-disable-line no-sparse-arrays
+	};
 	test.each([
-		[['a', 'b'], 'x'],
-		[['a', 'n'], 0],
-		[['a', 'f'], false],
-		[['a b'], 5],
-		[['list', 1], 'q'],
-		[['a', 'arr', 1], 'two'],
-	])('%j', (path, expected) => {
-		expect(readScalarAtPath(json, path)).toBe(expected);
+		['={{ $json.a.b }}', 'x'],
+		['={{ $json.a.n }}', 0],
+		['={{ $json.a.f }}', false],
+		['={{ $json.a.nil }}', null],
+		['={{ $json["a b"] }}', 5],
+		['={{ $json.list[1] }}', 'q'],
+		['={{ $json.list[9] }}', undefined],
+		['={{ $json.missing }}', undefined],
+		['={{ $json.missing?.x.y }}', undefined],
+		['={{ $json.a.nil ?? $json.a.n }}', 0],
+		['={{ $json.missing ?? "d" }}', 'd'],
+		['={{ $json.a.f ?? "d" }}', false],
+		['=n={{ $json.a.n }} f={{ $json.a.f }} nil={{ $json.a.nil }} m={{ $json.missing }}', 'n=0 f=false nil= m='],
+		['=[{{ { x: 1 } }}] [{{ [1, null, [2, 3]] }}]', '[[object Object]] [1,,2,3]'],
+		['={ "gb": {{ 1e21 }} }', '{ "gb": 1e+21 }'],
+	])('%s', (raw, expected) => {
+		expect(evaluate(raw, json)).toBe(expected);
 	});
 
-	test.each([[['a', 'nil']], [['a', 'o']], [['a', 'missing']], [['missing', 'x']], [['a', 'b', 'length']], [['list', '0']], [['a', 0]], [['a', 'arr']], [['constructor']], [['a', '__proto__']]])('falls back for %j', (path) => {
-		expect(readScalarAtPath(json, path)).toBeUndefined();
+	test('object literals are built fresh', () => {
+		expect(evaluate('={{ { gb: $json.a.n, s: $json.s, m: $json.missing } }}', json)).toStrictEqual({ gb: 0, s: 'str', m: undefined });
+	});
+
+	test.each([
+		['={{ $json.missing.x }}'],
+		['={{ $json.s.length }}'],
+		['={{ $json.list.x }}'],
+		['={{ $json.a[0] }}'],
+		['={{ $json.u }}'],
+		['={{ $json.proto }}'],
+		['={{ $json.hole }}'],
+	])('falls back for %s', (raw) => {
+		expect(compileExpression(raw)).toBeDefined();
+		expect(evaluate(raw, json)).toBe(FALLBACK);
+	});
+
+	test('objects and arrays from the item come as fresh copies, rendered in text as JavaScript does', () => {
+		const got = evaluate('={{ $json.a }}', json) as { o: object; arr: unknown[] };
+		expect(got).toStrictEqual(json.a);
+		expect(got).not.toBe(json.a);
+		expect(got.arr).not.toBe(json.a.arr);
+		expect(evaluate('=x {{ $json.a.o }} {{ $json.a.arr }}', json)).toBe('x [object Object] 1,two');
+		expect(evaluate('={{ { o: $json.a.arr } }}', json)).toStrictEqual({ o: [1, 'two'] });
+	});
+
+	test('a Date or class instance in the item falls back', () => {
+		expect(evaluate('={{ $json.d }}', { d: new Date(0) })).toBe(FALLBACK);
+		expect(evaluate('={{ $json.d.x }}', { d: new (class { x = 1 })() })).toBe(FALLBACK);
 	});
 });
 
