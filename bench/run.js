@@ -166,9 +166,13 @@ async function timedExecute(n8n, id, nodeArgs = [], extraEnv = {}) {
 	});
 	const wallMs = Date.now() - started;
 	const peakKiB = Number(fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop());
-	const text = fs.readFileSync(out, 'utf8');
+	const text = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
 	fs.rmSync(out, { force: true });
-	if (r.code !== 0) throw new Error(`${id} failed (exit ${r.code}): ${r.stderr.slice(-500)}`);
+	if (r.code !== 0) {
+		const kept = path.join(os.tmpdir(), `lago-bench-failed-${id}-${Date.now()}.out`);
+		fs.writeFileSync(kept, `${text}\n--- stderr ---\n${r.stderr}`);
+		throw new Error(`${id} failed (exit ${r.code}; its output is in ${kept}): ${r.stderr.slice(-500)}`);
+	}
 	// n8n's own measure of the time spent inside the sending node (executionTime of its run).
 	const runData = JSON.parse(text.slice(text.search(/^\{/m))).data.resultData.runData;
 	const nodeMs = runData.Send ? runData.Send[0].executionTime : undefined;
@@ -242,9 +246,18 @@ async function main() {
 				for (const row of net.rows) {
 					if (round > 0 && !row.quick) continue;
 					console.log(`round ${round + 1}/${REPS}, ${net.name}: ${row.label}${row.form ? `, ${FORM_LABELS[row.form]}` : ''}, ${row.n} items...`);
-					const sample = await runOnce(net, row);
+					// A row that fails is reported as failed; the others still run and the report is still written.
+					let sample;
+					try {
+						sample = await runOnce(net, row);
+					} catch (error) {
+						console.log(`  failed: ${error.message.split('\n')[0]}`);
+						row.failed = error.message.split('\n')[0];
+						continue;
+					}
 					if (!samples.has(row)) samples.set(row, []);
 					samples.get(row).push(sample);
+					console.log(`  ${sample.nodeSeconds?.toFixed(2) ?? '–'} s in the node, ${sample.requests} requests${sample.connections === undefined ? '' : `, ${sample.connections} connections`}`);
 				}
 			}
 		}
@@ -255,6 +268,10 @@ async function main() {
 			results[net.key] = { name: net.name, rows: [] };
 			for (const row of net.rows) {
 				const runs = samples.get(row);
+				if (!runs) {
+					results[net.key].rows.push({ key: row.key, form: row.form, label: row.label, items: row.n, failed: row.failed });
+					continue;
+				}
 				const scale = N / row.n;
 				const out = { key: row.key, form: row.form, label: row.label, items: row.n, scaledTo: scale === 1 ? undefined : N, runs: runs.length };
 				for (const figure of ['wallSeconds', 'nodeSeconds', 'serverSpanSeconds', 'requests', 'connections', 'peakRssMiB']) out[figure] = median(runs.map((r) => r[figure]));
@@ -300,7 +317,7 @@ async function main() {
 
 		console.log(`\n${report.flavour} (${report.node}), ${N} events, ${machine}`);
 		const fmt = (v, digits = 2) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toFixed(digits));
-		const cell = (r) => (r ? `${fmt(r.nodeSeconds)}${r.scaledTo ? '*' : ''}` : '–');
+		const cell = (r) => (!r ? '–' : r.failed ? 'failed' : `${fmt(r.nodeSeconds)}${r.scaledTo ? '*' : ''}`);
 		const conns = (r) => (r && r.connections !== undefined ? (r.scaledTo ? `${r.connections}/${r.items}` : String(r.connections)) : '–');
 		console.log('\nSeconds in the sending node (n8n\'s executionTime; the SDK script\'s own timer), median of the runs; * = measured on fewer items and scaled to N.');
 		console.log('| mapping form | network | (b) HTTP Request | (c) Send | (d) Send Batch | (e) SDK floor | b/d | d/e | connections b / c / d / e |');
@@ -309,9 +326,10 @@ async function main() {
 		for (const form of FORMS) {
 			for (const net of nets) {
 				const [b, c, d, e] = [find(net.key, 'b', form), find(net.key, 'c', form), find(net.key, 'd', form), find(net.key, 'e')];
-				const r = { 'b/d': b && d ? b.nodeSeconds / d.nodeSeconds : undefined, 'd/e': d.nodeSeconds / e.nodeSeconds, 'd/e sending': d.serverSpanSeconds / e.serverSpanSeconds };
+				const div = (x, y, figure = 'nodeSeconds') => (x && y && x[figure] && y[figure] ? x[figure] / y[figure] : undefined);
+				const r = { 'b/d': div(b, d), 'd/e': div(d, e), 'd/e sending': div(d, e, 'serverSpanSeconds') };
 				const c1 = find(net.key, 'c1');
-				if (c1 && c) r['c1/c'] = c1.nodeSeconds / c.nodeSeconds;
+				if (c1 && c) r['c1/c'] = div(c1, c);
 				ratios[`${form} ${net.key}`] = r;
 				console.log(`| ${FORM_LABELS[form]} | ${net.name} | ${cell(b)} | ${cell(c)} | ${cell(d)} | ${cell(e)} | ${fmt(r['b/d'], 1)}x | ${fmt(r['d/e'])}x | ${conns(b)} / ${conns(c)} / ${conns(d)} / ${conns(e)} |`);
 			}
@@ -323,7 +341,7 @@ async function main() {
 			for (const key of ['e', 'c1', 'd1']) {
 				const r = find(net.key, key);
 				if (!r) continue;
-				console.log(`| ${net.name} | ${r.label} | ${r.items} | ${cell(r)} | ${fmt(r.serverSpanSeconds)} | ${r.requests} | ${r.connections ?? '–'} | ${fmt(r.wallSeconds)} | ${r.peakRssMiB} |`);
+				console.log(`| ${net.name} | ${r.label} | ${r.items} | ${cell(r)} | ${fmt(r.serverSpanSeconds)} | ${r.requests ?? '–'} | ${r.connections ?? '–'} | ${fmt(r.wallSeconds)} | ${r.peakRssMiB ?? '–'} |`);
 			}
 		}
 		report.ratios = ratios;
@@ -331,11 +349,11 @@ async function main() {
 		for (const form of FORMS) {
 			const lo = ratios[`${form} loopback`];
 			if (lo['b/d'] !== undefined) targets[`${form}, loopback: Send Batch >= 25x faster than the HTTP Request node (b/d ${fmt(lo['b/d'], 1)})`] = lo['b/d'] >= 25;
-			targets[`${form}, loopback: Send Batch <= 2x the SDK floor (d/e ${fmt(lo['d/e'])})`] = lo['d/e'] <= 2;
+			if (lo['d/e'] !== undefined) targets[`${form}, loopback: Send Batch <= 2x the SDK floor (d/e ${fmt(lo['d/e'])})`] = lo['d/e'] <= 2;
 			const nw = ratios[`${form} network`];
 			if (nw) {
-				targets[`${form}, ${nets[1].name}: Send Batch <= 1.5x the SDK floor (d/e ${fmt(nw['d/e'])})`] = nw['d/e'] <= 1.5;
-				targets[`${form}, ${nets[1].name}: Send >= 5x faster than today's sequential Send (c1/c ${fmt(nw['c1/c'], 1)})`] = nw['c1/c'] >= 5;
+				if (nw['d/e'] !== undefined) targets[`${form}, ${nets[1].name}: Send Batch <= 1.5x the SDK floor (d/e ${fmt(nw['d/e'])})`] = nw['d/e'] <= 1.5;
+				if (nw['c1/c'] !== undefined) targets[`${form}, ${nets[1].name}: Send >= 5x faster than today's sequential Send (c1/c ${fmt(nw['c1/c'], 1)})`] = nw['c1/c'] >= 5;
 			}
 		}
 		for (const [form, ip] of Object.entries(inprocess)) {
@@ -355,11 +373,11 @@ async function main() {
 			for (const form of FORMS) {
 				for (const key of ['b', 'c', 'd']) {
 					const r = find(net.key, key, form);
-					if (r) bars.push({ key, seconds: r.nodeSeconds, label: `${net.key === 'loopback' ? 'loopback' : `${RTT} ms`} · ${FORM_LABELS[form]} · ${r.label.slice(0, 4)}${r.scaledTo ? ' (scaled)' : ''}` });
+					if (r && !r.failed) bars.push({ key, seconds: r.nodeSeconds, label: `${net.key === 'loopback' ? 'loopback' : `${RTT} ms`} · ${FORM_LABELS[form]} · ${r.label.slice(0, 4)}${r.scaledTo ? ' (scaled)' : ''}` });
 				}
 			}
 			const e = find(net.key, 'e');
-			bars.push({ key: 'e', seconds: e.nodeSeconds, label: `${net.key === 'loopback' ? 'loopback' : `${RTT} ms`} · (e) SDK floor` });
+			if (e && !e.failed) bars.push({ key: 'e', seconds: e.nodeSeconds, label: `${net.key === 'loopback' ? 'loopback' : `${RTT} ms`} · (e) SDK floor` });
 		}
 		fs.writeFileSync(path.join(RESULTS, `${flavour}.svg`), svgChart(bars, `${N} events into Lago: seconds in the sending node, ${report.flavour}`));
 		console.log(`\nwrote bench/results/${flavour}.json and bench/results/${flavour}.svg`);
