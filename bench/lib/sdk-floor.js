@@ -9,7 +9,7 @@ async function main() {
 	const [apiUrl, apiKey, n, ts] = process.argv.slice(2);
 	const N = Number(n);
 	const client = Client(apiKey, { baseUrl: apiUrl });
-	const events = Array.from({ length: N }, (_, i) => ({ transaction_id: `bench-${i}`, external_subscription_id: i % 2 ? 'sub_demo_1' : 'sub_demo_2', code: 'api_calls', timestamp: Number(ts) + i / 1000 }));
+	const events = Array.from({ length: N }, (_, i) => ({ transaction_id: `bench-${i}`, external_subscription_id: i % 2 ? 'sub_demo_1' : 'sub_demo_2', code: 'api_calls', timestamp: Number(ts) + i / 1000, properties: { gb: i % 97 } }));
 	const ingestStarted = process.hrtime.bigint();
 	for (let i = 0; i < N; i += 100) {
 		await client.events.createBatchEvents({ events: events.slice(i, i + 100) });

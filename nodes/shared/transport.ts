@@ -185,6 +185,35 @@ function loadConnection(ctx: TransportContext): Promise<Connection> {
 	return connection;
 }
 
+/**
+ * One rate-limit gate per node run, shared by every request of the run (parallel senders included): a 429 closes it
+ * until X-RateLimit-Reset, and no request of the run starts while it is closed. Otherwise the other senders would
+ * keep sending into the limit, each earning its own 429.
+ */
+interface RateLimitGate {
+	/** Date.now() at which requests may go out again. */
+	openAt: number;
+}
+const gatesByRun = new WeakMap<object, RateLimitGate>();
+
+export function rateLimitGate(ctx: object): RateLimitGate {
+	let gate = gatesByRun.get(ctx);
+	if (!gate) {
+		gate = { openAt: 0 };
+		gatesByRun.set(ctx, gate);
+	}
+	return gate;
+}
+
+/** Waits while the run's gate is closed; false when the execution was cancelled meanwhile. */
+async function passGate(gate: RateLimitGate, signal: AbortSignal | undefined): Promise<boolean> {
+	for (let wait = gate.openAt - Date.now(); wait > 0; wait = gate.openAt - Date.now()) {
+		await sleep(wait);
+		if (signal?.aborted) return false;
+	}
+	return true;
+}
+
 function parseBody(raw: unknown): unknown {
 	if (typeof raw !== 'string') return raw;
 	const text = raw.trim();
@@ -233,9 +262,13 @@ export async function sendToLago(
 	}
 	const signal = this.getExecutionCancelSignal?.();
 	const started = Date.now();
+	const gate = rateLimitGate(this);
 	let ambiguous = false;
 	for (let attempt = 1; ; attempt++) {
 		let waitMs: number | undefined;
+		if (!(await passGate(gate, signal))) {
+			throw itemError(this.getNode(), `The execution was cancelled while waiting for Lago's rate limit to reset (${request.method} ${request.path})`, itemIndex);
+		}
 		try {
 			const response = (await this.helpers.httpRequestWithAuthentication.call(this, 'lagoApi', { ...options }, { credentialsDecrypted })) as {
 				statusCode: number;
@@ -249,6 +282,8 @@ export async function sendToLago(
 			if (status >= 500) ambiguous = true;
 			if (status === 429) waitMs = rateLimitResetMs(response.headers);
 			const delay = waitMs ?? backoffDelay(attempt, policy);
+			// Every request of this run holds until the limit resets, whether or not this one retries.
+			if (status === 429) gate.openAt = Math.max(gate.openAt, Date.now() + delay);
 			if (attempt >= policy.maxAttempts || elapsed + delay > policy.maxRetryTimeMs) {
 				return result;
 			}

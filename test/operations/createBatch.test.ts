@@ -17,6 +17,9 @@ const mapped = {
 const sendBatch = (items: object[], parameters: Record<string, unknown> = {}, extra: Partial<Parameters<typeof runNode>[0]> = {}) =>
 	runNode({ baseUrl: sandbox().url, items: items as never, parameters: { ...mapped, ...parameters }, credentials: sandboxCredentials(sandbox()), ...extra });
 
+// Tests that assert the order in which requests reach the sandbox send one at a time (the default is 4 in flight).
+const oneAtATime = { parallelRequests: 1 };
+
 const batchRequests = () => sandbox().requests.filter((r) => r.path === '/api/v1/events/batch');
 const sentIds = (request: { body: unknown }) => (request.body as { events: Array<{ transaction_id: string }> }).events.map((e) => e.transaction_id);
 
@@ -32,7 +35,9 @@ describe('Send Batch: packing', () => {
 		const items = makeItems(n);
 		const result = await sendBatch(items);
 		expect(result.error).toBeUndefined();
-		const requests = batchRequests();
+		// With 4 requests in flight they may arrive in any order; each still carries a consecutive slice of the input.
+		const index = (id: string) => Number(id.slice(3));
+		const requests = batchRequests().sort((x, y) => index(sentIds(x)[0]) - index(sentIds(y)[0]));
 		expect(requests.map((r) => sentIds(r).length)).toEqual(sizes);
 		expect(requests.flatMap(sentIds)).toEqual(items.map((i) => i.id));
 		expect(sandbox().stats().storedEvents).toBe(n);
@@ -75,7 +80,7 @@ describe('Send Batch: a rejected batch is split, not lost', () => {
 		const rejected = [57, 180];
 		sandbox().seedEvents(existing.map((i) => ({ transaction_id: items[i].id, external_subscription_id: items[i].sub, code: 'storage_gb' })));
 		sandbox().setRejectTransactionIds(rejected.map((i) => items[i].id));
-		const result = await sendBatch(items, {}, { continueOnFail: true });
+		const result = await sendBatch(items, { options: oneAtATime }, { continueOnFail: true });
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(250);
 		const kinds = result.json.map((j) => (j.error ? 'error' : j.already_ingested ? 'duplicate' : 'ingested'));
@@ -140,7 +145,7 @@ describe('Send Batch: a rejected batch is split, not lost', () => {
 	test('without Continue On Fail a rejected event stops the node and says which items were already ingested', async () => {
 		const items = makeItems(250);
 		sandbox().setRejectTransactionIds(['tx-130']);
-		const result = await sendBatch(items);
+		const result = await sendBatch(items, { options: oneAtATime });
 		expect(result.error?.message).toBe('Lago rejected the event: expression_evaluation_failed: Variable: b not found [item 130]');
 		expect(result.error?.description).toContain('Already ingested by Lago in this run (safe to re-run only with the same Transaction IDs): items 0-99.');
 		expect(result.error?.description).toContain('Not sent: items 100-129, 131-249.');
@@ -202,7 +207,7 @@ describe('Send Batch: bad input is caught before sending', () => {
 describe('Send Batch: retries', () => {
 	test('a batch that exhausts its retries fails only its own items; later batches still go out', async () => {
 		sandbox().setFaults({ firstAttemptsFail: 3 });
-		const result = await sendBatch(makeItems(250), { options: { maxAttempts: 2, initialRetryDelay: 1 } }, { continueOnFail: true });
+		const result = await sendBatch(makeItems(250), { options: { ...oneAtATime, maxAttempts: 2, initialRetryDelay: 1 } }, { continueOnFail: true });
 		expect(result.json.slice(0, 100).every((j) => typeof j.error === 'string')).toBe(true);
 		expect(result.json[0].error).toMatch(/^The server answered 503 with a page that is not from Lago.s API.*, after 2 attempts over \d+\.\d s \(last status 503\) \[item 0\]$/);
 		expect(result.json[99].error).toMatch(/\[item 99\]$/);
@@ -229,7 +234,7 @@ describe('Send Batch: retries', () => {
 describe("Send Batch under n8n's Retry On Fail", () => {
 	test('a run that failed at batch 2 is re-run with the same derived ids: batch 1 is recognised, nothing is stored twice', async () => {
 		sandbox().setFaults({ failRequests: [2] });
-		const result = await sendBatch(makeItems(250), { transactionId: '', options: { maxAttempts: 1 } }, { retryOnFail: { maxTries: 2, waitBetweenTries: 0 } });
+		const result = await sendBatch(makeItems(250), { transactionId: '', options: { ...oneAtATime, maxAttempts: 1 } }, { retryOnFail: { maxTries: 2, waitBetweenTries: 0 } });
 		expect(result.error).toBeUndefined();
 		const requests = batchRequests();
 		expect(requests.map((r) => r.status)).toEqual([200, 503, 422, 200, 200]);
@@ -242,7 +247,7 @@ describe("Send Batch under n8n's Retry On Fail", () => {
 
 	test('an empty Timestamp is the same on the attempt n8n makes 50 ms later, so the resent batch is identical', async () => {
 		sandbox().setFaults({ failRequests: [2] });
-		const result = await sendBatch(makeItems(250), { transactionId: '', timestamp: '', options: { maxAttempts: 1 } }, { executionId: 'exec-batch-retry-timestamp', retryOnFail: { maxTries: 2, waitBetweenTries: 50 } });
+		const result = await sendBatch(makeItems(250), { transactionId: '', timestamp: '', options: { ...oneAtATime, maxAttempts: 1 } }, { executionId: 'exec-batch-retry-timestamp', retryOnFail: { maxTries: 2, waitBetweenTries: 50 } });
 		expect(result.error).toBeUndefined();
 		const requests = batchRequests();
 		expect(requests.map((r) => r.status)).toEqual([200, 503, 422, 200, 200]);

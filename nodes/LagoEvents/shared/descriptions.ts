@@ -195,3 +195,13 @@ export const onDuplicateOption: INodeProperties = {
 	description:
 		'What to do when Lago already has an event with this Transaction ID for the subscription (Lago answers value_already_exist and keeps the first event). Succeed also hides a mapped Transaction ID that is not unique, so map a real record ID.',
 };
+
+/** Parallel Requests, for Send and Send Batch; bounds and defaults are explained in the README (Performance). */
+export const parallelRequestsOption = (max: number, defaultValue: number, description: string): INodeProperties => ({
+	displayName: 'Parallel Requests',
+	name: 'parallelRequests',
+	type: 'number',
+	typeOptions: { minValue: 1, maxValue: max },
+	default: defaultValue,
+	description,
+});

@@ -1,8 +1,10 @@
+import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import {
 	metricCodeField,
 	onDuplicateOption,
+	parallelRequestsOption,
 	propertiesFields,
 	retryOptions,
 	subscriptionField,
@@ -10,11 +12,21 @@ import {
 	transactionIdField,
 } from '../../shared/descriptions';
 import { asErrorBody, isOnlyDuplicate } from '../../../shared/errors';
+import type { FieldError, LagoEventInput } from '../../shared/event';
+import { formatItemRanges, parseWholeNumberOption, runInParallel } from '../../shared/parallel';
 import { ParameterReader } from '../../shared/parameterReader';
-import { processItems, readEvent, runContext } from '../../shared/parameters';
+import { failItem, prepareItems, readEvent, runContext } from '../../shared/parameters';
 import { responseError, retryPolicyFromOptions, sendToLago } from '../../../shared/transport';
 
 const showOnlyForCreate = { show: { resource: ['event'], operation: ['create'] } };
+
+export const MAX_PARALLEL_SENDS = 20;
+/** 10: over a 50 ms round trip (3 round trips per request on a new TLS connection) about 10x one at a time. */
+export const DEFAULT_PARALLEL_SENDS = 10;
+
+export function parseParallelSends(value: unknown): number {
+	return parseWholeNumberOption('parallelRequests', 'Parallel Requests', value, 1, MAX_PARALLEL_SENDS, DEFAULT_PARALLEL_SENDS, `Up to ${MAX_PARALLEL_SENDS} requests may be in flight at once; 1 sends the items one at a time.`);
+}
 
 export const additionalEventFields = (operation: 'create' | 'createBatch'): INodeProperties => ({
 	displayName: 'Additional Fields',
@@ -58,35 +70,86 @@ export const createDescription: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: showOnlyForCreate,
-		options: [...retryOptions, onDuplicateOption],
+		options: [
+			...retryOptions,
+			onDuplicateOption,
+			parallelRequestsOption(
+				MAX_PARALLEL_SENDS,
+				DEFAULT_PARALLEL_SENDS,
+				`How many events may be in flight at once, from 1 to ${MAX_PARALLEL_SENDS}. Each event still gets its own retries, results stay in input order, and a 429 holds every request until Lago says to resume.`,
+			),
+		],
 	},
 ];
 
-/** Send: one POST /events per input item, in order. */
+/**
+ * Send: one POST /events per input item. Every item is read and checked first; then up to Parallel Requests events
+ * are in flight at once, started in input order. Without Continue On Fail the first failure stops new requests; those
+ * in flight finish, and the error says which items were ingested.
+ */
 export async function create(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const node = this.getNode();
 	const run = runContext(this);
 	const reader = new ParameterReader(this);
-	return await processItems(
-		this,
-		(itemIndex) => ({
-			options: reader.get('options', itemIndex, {}) as IDataObject,
-			event: readEvent(reader, itemIndex, run),
-		}),
-		async ({ options, event }, itemIndex) => {
-			const response = await sendToLago.call(this, { method: 'POST', path: '/events', body: { event } }, retryPolicyFromOptions(options), itemIndex);
-			const pairedItem = { item: itemIndex };
-			if (response.status >= 200 && response.status < 300) {
-				const body = asErrorBody(response.body) as { event?: IDataObject } | undefined;
-				return [{ json: body?.event ?? (event as unknown as IDataObject), pairedItem }];
+	let parallel: number;
+	try {
+		parallel = parseParallelSends((reader.get('options', 0, {}) as IDataObject).parallelRequests);
+	} catch (error) {
+		throw new NodeOperationError(node, (error as Error).message, { description: (error as FieldError).hint });
+	}
+	const { prepared, failed } = prepareItems(this, (itemIndex) => ({
+		options: reader.get('options', itemIndex, {}) as IDataObject,
+		event: readEvent(reader, itemIndex, run),
+	}));
+	const results = new Map<number, INodeExecutionData[]>(Array.from(failed, ([itemIndex, item]) => [itemIndex, [item]]));
+	const ingested: number[] = [];
+	let stop: { itemIndex: number; error: Error & { description?: string | null } } | undefined;
+
+	const send = async (position: number) => {
+		const { itemIndex, value } = prepared[position];
+		try {
+			results.set(itemIndex, await sendOne.call(this, value.options, value.event, itemIndex));
+			ingested.push(itemIndex);
+		} catch (caught) {
+			try {
+				results.set(itemIndex, [failItem(this, caught, itemIndex)]);
+			} catch (error) {
+				if (!stop || itemIndex < stop.itemIndex) stop = { itemIndex, error: error as Error };
 			}
-			const details = asErrorBody(response.body)?.error_details;
-			// A duplicate after an attempt that may have reached Lago is this very event, stored by that attempt.
-			if (response.status === 422 && isOnlyDuplicate(details) && (options.onDuplicate !== 'fail' || response.ambiguous)) {
-				return [{ json: { ...(event as unknown as IDataObject), already_ingested: true }, pairedItem }];
-			}
-			throw responseError(this.getNode(), response, { operation: 'create', ...eventContext(event) }, itemIndex);
-		},
-	);
+		}
+	};
+	await runInParallel(prepared.length, parallel, (position) => [prepared[position].value.event.transaction_id], send, () => stop !== undefined);
+	if (stop) {
+		// One at a time, the items before the failed one are ingested and none after it; in parallel, some after it
+		// may have been in flight, so the error lists them.
+		const after = ingested.filter((itemIndex) => itemIndex > stop!.itemIndex);
+		if (after.length) {
+			const notSent = prepared.map((p) => p.itemIndex).filter((itemIndex) => itemIndex > stop!.itemIndex && !results.has(itemIndex));
+			const lines = [`Already ingested by Lago in this run (safe to re-run only with the same Transaction IDs): items ${formatItemRanges(ingested)}.`];
+			if (notSent.length) lines.push(`Not sent: items ${formatItemRanges(notSent)}.`);
+			stop.error.description = [stop.error.description, lines.join(' ')].filter(Boolean).join('\n');
+		}
+		throw stop.error;
+	}
+	const output: INodeExecutionData[] = [];
+	const itemCount = this.getInputData().length;
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) output.push(...(results.get(itemIndex) ?? []));
+	return [output];
+}
+
+async function sendOne(this: IExecuteFunctions, options: IDataObject, event: LagoEventInput, itemIndex: number): Promise<INodeExecutionData[]> {
+	const response = await sendToLago.call(this, { method: 'POST', path: '/events', body: { event } }, retryPolicyFromOptions(options), itemIndex);
+	const pairedItem = { item: itemIndex };
+	if (response.status >= 200 && response.status < 300) {
+		const body = asErrorBody(response.body) as { event?: IDataObject } | undefined;
+		return [{ json: body?.event ?? (event as unknown as IDataObject), pairedItem }];
+	}
+	const details = asErrorBody(response.body)?.error_details;
+	// A duplicate after an attempt that may have reached Lago is this very event, stored by that attempt.
+	if (response.status === 422 && isOnlyDuplicate(details) && (options.onDuplicate !== 'fail' || response.ambiguous)) {
+		return [{ json: { ...(event as unknown as IDataObject), already_ingested: true }, pairedItem }];
+	}
+	throw responseError(this.getNode(), response, { operation: 'create', ...eventContext(event) }, itemIndex);
 }
 
 export const eventContext = (event: { transaction_id?: string; external_subscription_id: string; code: string }) => ({
