@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * npm run bench [-- --n8n2] [-- --rtt MS --tls] [-- --items N] [-- --net-items N] [-- --reps R] [-- --forms LIST] [-- --profile]
+ * npm run bench [-- --n8n2] [-- --rtt MS --tls] [-- --items N] [-- --net-items N] [-- --reps R] [-- --forms LIST] [-- --rows LIST] [-- --profile]
  *
  * Sends N generated events (default 10,000) into the Lago sandbox, inside a real n8n (`n8n execute`), for each way
  * users map the fields (--forms, default all four):
@@ -17,7 +17,8 @@
  * through NODE_EXTRA_CA_CERTS) and a proxy that emulates MS of round trip (bench/lib/network.js); the proxy counts
  * the connections each row opened. Send per item and the HTTP Request node there send --net-items events (default
  * 1,000; today's sequential Send a fifth of that) and their times are scaled to N, as the table says.
- * The quick rows (d, e) run --reps times (default 3), interleaved, and report their median.
+ * The quick rows (d, e) run --reps times (default 3), interleaved, and report their median. --rows picks rows by key
+ * (default b,c,d,e,c1,d1), e.g. `--rows d,e` to re-check Send Batch against the floor alone.
  * Then the node's own CPU per item and memory growth in-process on 100,000 items (bench/inprocess.js; 0 to skip,
  * --inprocess-items), and with
  * --profile a CPU profile of one more (d) run, summarised by where the sending node's time goes.
@@ -38,14 +39,15 @@ const { startNetwork } = require('./lib/network');
 
 const args = process.argv.slice(2);
 const ALL_FORMS = ['kv', 'jsonExpr', 'jsonText', 'template'];
-const { flavour, items: N, netItems: NET_ITEMS, reps: REPS, profile: PROFILE, rtt: RTT, tls: TLS, forms: FORMS_TEXT, inprocessItems: INPROCESS_ITEMS } = parseOptions(args, {
-	defaults: { flavour: 'n8n1', items: 10_000, netItems: 1_000, reps: 3, profile: false, rtt: 0, tls: false, forms: ALL_FORMS.join(','), inprocessItems: 100_000 },
+const { flavour, items: N, netItems: NET_ITEMS, reps: REPS, profile: PROFILE, rtt: RTT, tls: TLS, forms: FORMS_TEXT, rows: ROWS_TEXT, inprocessItems: INPROCESS_ITEMS } = parseOptions(args, {
+	defaults: { flavour: 'n8n1', items: 10_000, netItems: 1_000, reps: 3, profile: false, rtt: 0, tls: false, forms: ALL_FORMS.join(','), rows: 'b,c,d,e,c1,d1', inprocessItems: 100_000 },
 	flags: { '--n8n2': { flavour: 'n8n2' }, '--profile': { profile: true }, '--tls': { tls: true } },
-	values: { '--items': ['items', Number], '--net-items': ['netItems', Number], '--reps': ['reps', Number], '--rtt': ['rtt', Number], '--forms': ['forms'], '--inprocess-items': ['inprocessItems', Number] },
+	values: { '--items': ['items', Number], '--net-items': ['netItems', Number], '--reps': ['reps', Number], '--rtt': ['rtt', Number], '--forms': ['forms'], '--rows': ['rows'], '--inprocess-items': ['inprocessItems', Number] },
 	helpFile: __filename,
-	helpLines: [3, 24],
+	helpLines: [3, 25],
 });
 const FORMS = FORMS_TEXT.split(',').map((f) => f.trim());
+const ROWS = ROWS_TEXT.split(',').map((r) => r.trim());
 for (const f of FORMS) if (!ALL_FORMS.includes(f)) throw new Error(`Unknown form ${f}; the forms are ${ALL_FORMS.join(', ')}`);
 const API_KEY = 'bench-key';
 const RESULTS = path.join(__dirname, 'results');
@@ -223,10 +225,13 @@ async function main() {
 		await n8n.importCredentials(
 			nets.map((net) => ({ id: `benchLagoCred${net.key === 'loopback' ? 'L' : 'R'}01`, name: `Lago sandbox (bench, ${net.key})`, type: 'lagoApi', data: { region: 'custom', baseUrl: net.url, apiKey: API_KEY } })),
 		);
-		for (const net of nets) net.rows = workflows(net.key, net.url, NET_ITEMS);
+		for (const net of nets) net.rows = workflows(net.key, net.url, NET_ITEMS).filter((row) => ROWS.includes(row.key));
 		await n8n.importWorkflows(nets.flatMap((net) => net.rows.filter((r) => r.wf).map((r) => r.wf)));
 
 		const runOnce = async (net, row) => {
+			// A row's requests still in the proxy would land after the reset and count for the next row.
+			const open = network ? await network.idle() : 0;
+			if (open > 0) throw new Error(`${open} connections from the previous row were still open after 30 s`);
 			sb.reset();
 			network?.resetConnections();
 			let sample;

@@ -120,6 +120,16 @@ async function startNetwork(target, { rttMs, tls: useTls = true }) {
 		resetConnections: () => {
 			connections = 0;
 		},
+		/**
+		 * Resolves once every connection through the proxy has closed, so bytes still queued in it from one row (a
+		 * client that was killed, a request in flight) cannot reach the sandbox after the next row has reset it.
+		 * Resolves with the number still open if `timeoutMs` passes first.
+		 */
+		idle: async (timeoutMs = 30_000) => {
+			const until = Date.now() + timeoutMs;
+			while (sockets.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+			return sockets.size;
+		},
 		stop: async () => {
 			for (const s of sockets) s.destroy();
 			await Promise.all([new Promise((r) => proxy.close(r)), new Promise((r) => terminator.close(r))]);
