@@ -8,9 +8,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { startSandbox } = require('../sandbox');
-const { N8nInstance } = require('./lib/n8n');
-const { currentTarball } = require('./lib/pack');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('./lib/fixture');
 const corpus = require('../test/operations/fastPathCorpus');
 
 const API_KEY = 'e2e-fast-path-key-4c1d9a';
@@ -106,24 +104,19 @@ function expressionEngine(n8n) {
 	return match ? match[1] : 'unknown (no expression-engine config)';
 }
 
-describe.each([
-	['n8n 1.x', 'n8n1'],
-	['n8n 2.x', 'n8n2'],
-])('Fast path in %s', (label, key) => {
+describe.each(FLAVOURS)('Fast path in %s', (label, key) => {
 	let sb;
 	let n8n;
 
 	beforeAll(async () => {
-		sb = await startSandbox({ port: 0, apiKey: API_KEY });
-		n8n = await N8nInstance.create(key, { tarball: await currentTarball() });
-		await n8n.importCredentials([{ ...CREDENTIAL, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: API_KEY } }]);
-		await n8n.importWorkflows([workflow(FAST_ID, (form) => form), workflow(ENGINE_ID, corpus.engineOnly)]);
+		({ sb, n8n } = await startWithSandbox(key, {
+			sandbox: { apiKey: API_KEY },
+			credentials: (s) => [lagoCredential(CREDENTIAL.id, CREDENTIAL.name, s.url, API_KEY)],
+			workflows: [workflow(FAST_ID, (form) => form), workflow(ENGINE_ID, corpus.engineOnly)],
+		}));
 	}, 300_000);
 
-	afterAll(async () => {
-		if (n8n) await n8n.dispose();
-		if (sb) await sb.stop();
-	});
+	afterAll(() => stopAll({ sb, n8n }));
 
 	async function runOnce(id) {
 		sb.reset();

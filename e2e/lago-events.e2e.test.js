@@ -1,13 +1,11 @@
 'use strict';
-// End to end: the packed n8n-nodes-lago, installed as a community package in a real n8n (1.x on Node 20 and
+// End to end: the packed n8n-nodes-lago, installed as a community package in a real n8n (1.x on Node 22 and
 // 2.x on Node 24), runs workflows from e2e/workflows/ with `n8n execute` against the Lago sandbox on 127.0.0.1.
 // Prerequisite: node e2e/setup.js (installs both n8n versions, builds and packs the package).
 
 const fs = require('fs');
 const path = require('path');
-const { startSandbox } = require('../sandbox');
-const { N8nInstance } = require('./lib/n8n');
-const { currentTarball } = require('./lib/pack');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('./lib/fixture');
 
 const API_KEY = 'e2e-sandbox-key-0b7c5d1e';
 const WRONG_KEY = 'e2e-WRONG-key-9f2a77c1';
@@ -39,7 +37,7 @@ const BASE_URL_FORMS = [
 ];
 
 function credentials(sb) {
-	const cred = (id, name, baseUrl, apiKey = API_KEY) => ({ id, name, type: 'lagoApi', data: { region: 'custom', baseUrl, apiKey } });
+	const cred = (id, name, baseUrl, apiKey = API_KEY) => lagoCredential(id, name, baseUrl, apiKey);
 	return [
 		cred('lagoE2eCredMain', 'Lago sandbox (e2e)', sb.url),
 		cred('lagoE2eCredBad1', 'Lago sandbox, wrong key (e2e)', sb.url, WRONG_KEY),
@@ -48,42 +46,27 @@ function credentials(sb) {
 	];
 }
 
-// Pack once per jest run, shared by both flavours.
-let tarballPromise;
-const tarballOnce = () => (tarballPromise = tarballPromise || currentTarball());
-
 const byTx = (records) => new Map(records.map((e) => [e.transaction_id, e]));
 const lagoRequests = (sb) => sb.requests.filter((r) => r.path.startsWith('/api/'));
 
-describe.each([
-	['n8n 1.x', 'n8n1'],
-	['n8n 2.x', 'n8n2'],
-])('Lago Events in %s', (label, key) => {
+describe.each(FLAVOURS)('Lago Events in %s', (label, key) => {
 	let sb;
 	let n8n;
 
 	beforeAll(async () => {
-		sb = await startSandbox({ port: 0, apiKey: API_KEY, rejectTransactionIds: ['e2e-cof-reject', 'e2e-cofb-reject'] });
-		n8n = await N8nInstance.create(key, { tarball: await tarballOnce() });
-		n8n.restoreOnCrash(sb);
-		await n8n.importCredentials(credentials(sb));
-		await n8n.importWorkflows(Object.values(workflows));
+		({ sb, n8n } = await startWithSandbox(key, {
+			sandbox: { apiKey: API_KEY, rejectTransactionIds: ['e2e-cof-reject', 'e2e-cofb-reject'] },
+			credentials,
+			workflows: Object.values(workflows),
+		}));
 	}, 300_000);
 
-	afterAll(async () => {
-		if (n8n) await n8n.dispose();
-		if (sb) await sb.stop();
-	});
+	afterAll(() => stopAll({ sb, n8n }));
 
 	beforeEach(() => sb.reset());
 
-	/** Execute a workflow; the sandbox's real API key must never show up in anything n8n printed. */
-	async function execute(id) {
-		const res = await n8n.execute(id);
-		expect(res.run).toBeTruthy();
-		expect(`${res.stdout}\n${res.stderr}`).not.toContain(API_KEY);
-		return res;
-	}
+	/** Execute a workflow, failed or not; the sandbox's real API key must never show up in anything n8n printed. */
+	const execute = (id) => executeChecked(n8n, id, API_KEY, { ok: false });
 
 	function expectOk(res) {
 		if (!res.ok) throw new Error(`expected a successful run: ${res.describe()}`);

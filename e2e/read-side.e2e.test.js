@@ -6,9 +6,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { startSandbox } = require('../sandbox');
-const { N8nInstance } = require('./lib/n8n');
-const { currentTarball } = require('./lib/pack');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('./lib/fixture');
 
 const API_KEY = 'e2e-read-side-key-4c1d9a70';
 const TS = 1768471200; // 2026-01-15T10:00:00Z
@@ -34,38 +32,24 @@ const workflows = [
 	alertExampleForCli(),
 ];
 
-let tarballPromise;
-const tarballOnce = () => (tarballPromise = tarballPromise || currentTarball());
-
-describe.each([
-	['n8n 1.x', 'n8n1'],
-	['n8n 2.x', 'n8n2'],
-])('Read side in %s', (_label, key) => {
+describe.each(FLAVOURS)('Read side in %s', (_label, key) => {
 	let sb;
 	let n8n;
 
 	beforeAll(async () => {
-		sb = await startSandbox({ port: 0, apiKey: API_KEY });
-		n8n = await N8nInstance.create(key, { tarball: await tarballOnce() });
-		const cred = (id, name) => ({ id, name, type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: API_KEY } });
-		// The example ships with the credential a user would create; here it points at the sandbox.
-		await n8n.importCredentials([cred('lagoE2eCredMain', 'Lago sandbox (e2e)'), cred('lagoCredential01', 'Lago account')]);
-		await n8n.importWorkflows(workflows);
+		({ sb, n8n } = await startWithSandbox(key, {
+			sandbox: { apiKey: API_KEY },
+			// The example ships with the credential a user would create; here it points at the sandbox.
+			credentials: (s) => [lagoCredential('lagoE2eCredMain', 'Lago sandbox (e2e)', s.url, API_KEY), lagoCredential('lagoCredential01', 'Lago account', s.url, API_KEY)],
+			workflows,
+		}));
 	}, 300_000);
 
-	afterAll(async () => {
-		if (n8n) await n8n.dispose();
-		if (sb) await sb.stop();
-	});
+	afterAll(() => stopAll({ sb, n8n }));
 
 	beforeEach(() => sb.reset());
 
-	async function execute(id) {
-		const res = await n8n.execute(id);
-		expect(`${res.stdout}\n${res.stderr}`).not.toContain(API_KEY);
-		if (!res.ok) throw new Error(`expected a successful run: ${res.describe()}`);
-		return res;
-	}
+	const execute = (id) => executeChecked(n8n, id, API_KEY);
 
 	const lagoRequests = () => sb.requests.filter((r) => r.path.startsWith('/api/'));
 

@@ -1,13 +1,11 @@
 'use strict';
-// Reliability and AI-tool use in real n8n (1.x on Node 20, 2.x on Node 24): a 10,000-event soak under seeded faults,
+// Reliability and AI-tool use in real n8n (1.x on Node 22, 2.x on Node 24): a 10,000-event soak under seeded faults,
 // Send Batch inside Loop Over Items, n8n's Retry On Fail, the node run as an AI tool by n8n's Tool Executor, and the
 // example workflows users import. Prerequisite: node e2e/setup.js.
 
 const fs = require('fs');
 const path = require('path');
-const { startSandbox } = require('../sandbox');
-const { N8nInstance } = require('./lib/n8n');
-const { currentTarball } = require('./lib/pack');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('./lib/fixture');
 
 const API_KEY = 'e2e-reliability-key-4d2a';
 const load = (file) => JSON.parse(fs.readFileSync(path.join(__dirname, 'workflows', file), 'utf8'));
@@ -30,42 +28,26 @@ function keyToolQueryByToolName(wf) {
 	return { ...wf, nodes: wf.nodes.map((n) => (n === executor ? { ...n, parameters: { ...n.parameters, query } } : n)) };
 }
 
-let tarballPromise;
-const tarballOnce = () => (tarballPromise = tarballPromise || currentTarball());
-
-describe.each([
-	['n8n 1.x', 'n8n1'],
-	['n8n 2.x', 'n8n2'],
-])('Reliability and tool use in %s', (label, key) => {
+describe.each(FLAVOURS)('Reliability and tool use in %s', (label, key) => {
 	let sb;
 	let n8n;
 
 	beforeAll(async () => {
-		sb = await startSandbox({ port: 0, apiKey: API_KEY });
-		n8n = await N8nInstance.create(key, { tarball: await tarballOnce() });
-		n8n.restoreOnCrash(sb);
-		await n8n.importCredentials([
-			{ id: 'lagoE2eCredMain', name: 'Lago sandbox (e2e)', type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: API_KEY } },
-		]);
-		await n8n.importWorkflows(workflows.map((wf) => (key === 'n8n2' ? keyToolQueryByToolName(wf) : wf)));
+		({ sb, n8n } = await startWithSandbox(key, {
+			sandbox: { apiKey: API_KEY },
+			credentials: (s) => [lagoCredential('lagoE2eCredMain', 'Lago sandbox (e2e)', s.url, API_KEY)],
+			workflows: workflows.map((wf) => (key === 'n8n2' ? keyToolQueryByToolName(wf) : wf)),
+		}));
 	}, 300_000);
 
-	afterAll(async () => {
-		if (n8n) await n8n.dispose();
-		if (sb) await sb.stop();
-	});
+	afterAll(() => stopAll({ sb, n8n }));
 
 	beforeEach(() => {
 		sb.reset();
 		sb.setFaults(null);
 	});
 
-	async function run(id, opts) {
-		const res = await n8n.execute(id, opts);
-		expect(`${res.stdout}\n${res.stderr}`).not.toContain(API_KEY);
-		if (!res.ok) throw new Error(`expected a successful run: ${res.describe()}`);
-		return res;
-	}
+	const run = (id, opts) => executeChecked(n8n, id, API_KEY, opts);
 
 	test('soak: 10,000 events through Send Batch under 10% 503, 5% 429 (1 s reset) and 2% dropped connections: each stored exactly once, 0 errors', async () => {
 		sb.setFaults(SOAK_FAULTS);

@@ -7,9 +7,8 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const { startSandbox, signJwt, signHmac } = require('../sandbox');
-const { N8nInstance } = require('./lib/n8n');
-const { currentTarball } = require('./lib/pack');
+const { signJwt, signHmac } = require('../sandbox');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('./lib/fixture');
 const { freePort, sleep } = require('./lib/proc');
 const { N8nRest } = require('../scripts/lib/n8n-rest');
 
@@ -24,13 +23,7 @@ const HMAC_WF = read('e2e', 'workflows', 'trigger-hmac.json');
 const EXAMPLE_WF = read('examples', 'resend-events-lago-could-not-bill.json');
 for (const n of EXAMPLE_WF.nodes) if (n.credentials) n.credentials = { lagoApi: { id: CRED_ID, name: 'Lago sandbox, trigger (e2e)' } };
 
-let tarballPromise;
-const tarballOnce = () => (tarballPromise = tarballPromise || currentTarball());
-
-describe.each([
-	['n8n 1.x', 'n8n1'],
-	['n8n 2.x', 'n8n2'],
-])('Lago Trigger in %s', (_label, key) => {
+describe.each(FLAVOURS)('Lago Trigger in %s', (_label, key) => {
 	let sb;
 	let n8n;
 	let rest;
@@ -91,10 +84,11 @@ describe.each([
 	}
 
 	beforeAll(async () => {
-		sb = await startSandbox({ port: 0, apiKey: API_KEY, webhookHmacKey: HMAC_KEY });
-		n8n = await N8nInstance.create(key, { tarball: await tarballOnce() });
-		await n8n.importCredentials([{ id: CRED_ID, name: 'Lago sandbox, trigger (e2e)', type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: API_KEY, webhookHmacKey: HMAC_KEY } }]);
-		await n8n.importWorkflows([JWT_WF, HMAC_WF, EXAMPLE_WF]);
+		({ sb, n8n } = await startWithSandbox(key, {
+			sandbox: { apiKey: API_KEY, webhookHmacKey: HMAC_KEY },
+			credentials: (s) => [lagoCredential(CRED_ID, 'Lago sandbox, trigger (e2e)', s.url, API_KEY, { webhookHmacKey: HMAC_KEY })],
+			workflows: [JWT_WF, HMAC_WF, EXAMPLE_WF],
+		}));
 		const port = await freePort();
 		baseUrl = `http://127.0.0.1:${port}`;
 		await n8n.start({ port, extraEnv: { WEBHOOK_URL: `${baseUrl}/` } });
@@ -104,8 +98,7 @@ describe.each([
 
 	afterAll(async () => {
 		if (attackOutcomes.length) process.stdout.write(`Attacks on a running ${key} (status, executions after):\n${attackOutcomes.join('\n')}\n`);
-		if (n8n) await n8n.dispose();
-		if (sb) await sb.stop();
+		await stopAll({ sb, n8n });
 	});
 
 	test('activation registers the production webhook URL in Lago with the picked types and algorithm', async () => {
