@@ -124,6 +124,16 @@ function makeWorkflow(node: INode): Workflow {
 	return new Workflow({ id: 'wf-test', name: 'test', nodes: [node], connections: {}, active: false, nodeTypes, settings: { executionOrder: 'v1' } });
 }
 
+/** The URLs n8n's additional data carries for an instance; tests never call them. */
+export const INSTANCE_URLS = {
+	restApiUrl: 'http://127.0.0.1/rest',
+	instanceBaseUrl: 'http://127.0.0.1/',
+	formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
+	webhookBaseUrl: 'http://127.0.0.1/webhook',
+	webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
+	webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
+};
+
 function makeAdditionalData(node: INode, credentials: ICredentialDataDecryptedObject, executionId: string): IWorkflowExecuteAdditionalData {
 	const hooks = new ExecutionLifecycleHooks('manual', executionId, {
 		id: 'wf-test',
@@ -139,12 +149,7 @@ function makeAdditionalData(node: INode, credentials: ICredentialDataDecryptedOb
 		credentialsHelper: new TestCredentialsHelper(credentials),
 		hooks,
 		executionId,
-		restApiUrl: 'http://127.0.0.1/rest',
-		instanceBaseUrl: 'http://127.0.0.1/',
-		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
-		webhookBaseUrl: 'http://127.0.0.1/webhook',
-		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
-		webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
+		...INSTANCE_URLS,
 		currentNodeParameters: undefined,
 		executionTimeoutTimestamp: undefined,
 		userId: 'user-1',

@@ -5,6 +5,7 @@ import type { IDataObject, IExecuteData, INode, INodeExecutionData, INodeParamet
 import { LagoEvents } from '../../nodes/LagoEvents/LagoEvents.node';
 import { FALLBACK, compileExpression } from '../../nodes/LagoEvents/shared/fastExpression';
 import { ParameterReader } from '../../nodes/LagoEvents/shared/parameterReader';
+import { INSTANCE_URLS } from '../helpers/harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const corpus = require('./fastPathCorpus.js') as {
@@ -64,12 +65,7 @@ function context(parameters: INodeParameters, items: IDataObject[]): ExecuteCont
 	const executeData: IExecuteData = { node, data: { main: [inputItems] }, source: null };
 	const additionalData = {
 		executionId: 'exec-fast',
-		restApiUrl: 'http://127.0.0.1/rest',
-		instanceBaseUrl: 'http://127.0.0.1/',
-		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
-		webhookBaseUrl: 'http://127.0.0.1/webhook',
-		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
-		webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
+		...INSTANCE_URLS,
 		variables: {},
 		userId: 'user-1',
 	} as unknown as IWorkflowExecuteAdditionalData;
