@@ -308,13 +308,12 @@ async function main() {
 
 		console.log(`\nmeasuring the node in-process on ${INPROCESS_ITEMS} items...`);
 		const inprocess = {};
-		const inprocessForms = INPROCESS_ITEMS <= 0 ? [] : fs.readFileSync(path.join(__dirname, 'inprocess.js'), 'utf8').includes('--form') ? FORMS : [undefined];
-		for (const form of inprocessForms) {
+		for (const form of INPROCESS_ITEMS > 0 ? FORMS : []) {
 			const inprocessFile = path.join(os.tmpdir(), `lago-inprocess-${process.pid}.json`);
 			// bench/inprocess.js names the forms its own way.
 			const inprocessName = { kv: 'paths', jsonExpr: 'object literal', jsonText: 'JSON text', template: 'templates' }[form];
-			execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'inprocess.js'), String(INPROCESS_ITEMS), '--json', inprocessFile, ...(form ? ['--form', inprocessName] : [])], { stdio: 'inherit' });
-			inprocess[form ?? 'kv'] = JSON.parse(fs.readFileSync(inprocessFile, 'utf8'));
+			execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'inprocess.js'), String(INPROCESS_ITEMS), '--json', inprocessFile, '--form', inprocessName], { stdio: 'inherit' });
+			inprocess[form] = JSON.parse(fs.readFileSync(inprocessFile, 'utf8'));
 			fs.rmSync(inprocessFile, { force: true });
 		}
 
@@ -363,7 +362,8 @@ async function main() {
 				if (nw['c1/c'] !== undefined) targets[`${form}, ${nets[1].name}: Send >= 5x faster than today's sequential Send (c1/c ${fmt(nw['c1/c'], 1)})`] = nw['c1/c'] >= 5;
 			}
 		}
-		for (const [form, ip] of Object.entries(inprocess)) {
+		// The in-process targets are set at 100,000 items; a smaller run (a quick check) is reported, not judged.
+		for (const [form, ip] of INPROCESS_ITEMS >= 100_000 ? Object.entries(inprocess) : []) {
 			targets[`${form}, in-process: under 50 µs CPU per item (${ip.cpuMicrosPerItem})`] = ip.cpuMicrosPerItem < 50;
 			targets[`${form}, in-process: under 300 MiB memory growth at 100,000 items (${ip.memoryGrowthMiB})`] = ip.memoryGrowthMiB < 300;
 		}

@@ -11,7 +11,7 @@
  */
 const { startSandbox } = require('../../sandbox');
 const { N8nInstance } = require('./n8n');
-const { currentTarball } = require('./pack');
+const { assertBuilt, buildPackage, currentTarball } = require('./pack');
 
 /** The n8n versions every e2e file runs against, as describe.each rows: [label, flavour key]. */
 const FLAVOURS = [
@@ -20,8 +20,21 @@ const FLAVOURS = [
 ];
 
 let tarballPromise;
-/** The packed package, packed (or found up to date) once per jest run and shared by every describe block. */
-const tarballOnce = () => (tarballPromise = tarballPromise || currentTarball());
+/**
+ * The packed package, packed (or found up to date) once per jest run and shared by every describe block; built
+ * first when dist/ is missing (the queue suite runs without e2e/setup.js, which builds).
+ */
+const tarballOnce = () =>
+	(tarballPromise =
+		tarballPromise ||
+		(async () => {
+			try {
+				assertBuilt();
+			} catch {
+				await buildPackage();
+			}
+			return currentTarball();
+		})());
 
 /** A Lago API credential for `n8n import:credentials` on a self-hosted base URL (the sandbox). */
 const lagoCredential = (id, name, baseUrl, apiKey, extra = {}) => ({ id, name, type: 'lagoApi', data: { region: 'custom', baseUrl, apiKey, ...extra } });

@@ -10,7 +10,7 @@ const os = require('os');
 const path = require('path');
 const { startSandbox } = require('../../sandbox');
 const { ensureN8n, CACHE_DIR } = require('../lib/install');
-const { currentTarball, assertBuilt, buildPackage } = require('../lib/pack');
+const { FLAVOURS, tarballOnce } = require('../lib/fixture');
 const { log, fmtSecs, sleep } = require('../lib/proc');
 const { startRedis, startPostgres } = require('./services');
 const { QueueCluster } = require('./cluster');
@@ -28,27 +28,11 @@ const RUN_TIMEOUT_MS = 150_000;
 const TERMINAL = new Set(['success', 'error', 'crashed', 'canceled']);
 const KEEP = Boolean(process.env.LAGO_E2E_KEEP);
 
-let tarballPromise;
-const tarballOnce = () =>
-	(tarballPromise =
-		tarballPromise ||
-		(async () => {
-			try {
-				assertBuilt();
-			} catch {
-				await buildPackage();
-			}
-			return currentTarball();
-		})());
-
 const allFigures = [];
 // Derived ids stored by each flavour's plain run (each flavour has its own fresh Postgres): for the report only.
 const plainIdsByFlavour = {};
 
-(ENABLED ? describe.each : describe.skip.each)([
-	['n8n 1.x', 'n8n1'],
-	['n8n 2.x', 'n8n2'],
-])('Queue mode (main + 2 workers, Redis, Postgres) in %s', (label, key) => {
+(ENABLED ? describe.each : describe.skip.each)(FLAVOURS)('Queue mode (main + 2 workers, Redis, Postgres) in %s', (label, key) => {
 	let sb;
 	let baseDir;
 	let redis;
