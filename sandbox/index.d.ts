@@ -142,6 +142,8 @@ export interface WebhookConfig {
 	jsonPublicKeyRoute: boolean;
 	/** API-key resources denied with 403, e.g. ['webhook_endpoint']. */
 	deniedResources: string[];
+	/** When set, both public key routes answer this status (e.g. 500), as a Lago in trouble would. */
+	publicKeyStatus?: number | null;
 	/** The JWT `iss` (Lago's own URL). */
 	issuer: string;
 }
@@ -162,11 +164,12 @@ export interface WebhookCenter {
 	rotateKey(): string;
 	configure(patch: Partial<WebhookConfig>): WebhookConfig;
 	reset(): void;
-	send(webhookType: string, objectType: string, object: unknown, options?: { repeat?: number; endpointId?: string }): Promise<SentWebhook>;
+	send(webhookType: string, objectType: string, object: unknown, options?: { repeat?: number; endpointId?: string; organizationId?: string }): Promise<SentWebhook>;
 	sendEventsErrors(storedEvents: LagoEvent[], options?: { repeat?: number }): Promise<{ events_errors: Record<string, string[] | null>; sent: boolean; deliveries: SentWebhook['deliveries'] }>;
 }
 
 export function signJwt(payload: object, privateKey: import('crypto').KeyObject): string;
 export function signHmac(body: string, hmacKey: string): string;
+export const ORGANIZATION_ID: string;
 
 export function startSandbox(options?: SandboxOptions): Promise<Sandbox>;

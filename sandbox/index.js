@@ -82,6 +82,6 @@ async function startSandbox(options = {}) {
 	};
 }
 
-const { signJwt, signHmac } = require('./webhooks');
+const { signJwt, signHmac, ORGANIZATION_ID } = require('./webhooks');
 
-module.exports = { startSandbox, signJwt, signHmac };
+module.exports = { startSandbox, signJwt, signHmac, ORGANIZATION_ID };

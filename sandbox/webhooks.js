@@ -17,7 +17,7 @@ const http = require('./http');
  * @typedef {{ webhookId: string, endpointId: string, url: string, webhookType: string, attempt: number,
  *   status: number | null, error: string | null, at: number }} DeliveryAttempt
  * @typedef {{ attempts?: number, retryDelayMs?: number, timeoutMs?: number, supportsEventTypes?: boolean,
- *   jsonPublicKeyRoute?: boolean, deniedResources?: string[], issuer?: string }} WebhookConfig
+ *   jsonPublicKeyRoute?: boolean, deniedResources?: string[], issuer?: string, publicKeyStatus?: number | null }} WebhookConfig
  */
 
 const ORGANIZATION_ID = 'a0a00000-0000-4000-8000-000000000001';
@@ -44,7 +44,7 @@ const KNOWN_TYPES = new Set([
 
 /** @returns {WebhookConfig} */
 function defaultConfig() {
-	return { attempts: 3, retryDelayMs: 200, timeoutMs: 30_000, supportsEventTypes: true, jsonPublicKeyRoute: true, deniedResources: [], issuer: 'http://lago-sandbox' };
+	return { attempts: 3, retryDelayMs: 200, timeoutMs: 30_000, supportsEventTypes: true, jsonPublicKeyRoute: true, deniedResources: [], issuer: 'http://lago-sandbox', publicKeyStatus: null };
 }
 
 const b64url = (/** @type {Buffer | string} */ data) => Buffer.from(data).toString('base64url');
@@ -183,6 +183,8 @@ class WebhookCenter {
 			if (segments[1] !== 'json_public_key' && segments[1] !== 'public_key') return null;
 			const forbidden = this.denied('GET', 'webhook_jwt_public_key');
 			if (forbidden) return forbidden;
+			// A key route that fails as a Lago under trouble does (500, 502, ...), for the trigger's bounded fetches.
+			if (this.config.publicKeyStatus) return { status: this.config.publicKeyStatus, body: { status: this.config.publicKeyStatus, error: 'Internal Server Error' } };
 			const served = Buffer.from(this.publicKeyPem).toString('base64');
 			if (segments[1] === 'public_key') return { status: 200, html: served, headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
 			if (!this.config.jsonPublicKeyRoute) return http.notFound('resource_not_found');
@@ -232,12 +234,13 @@ class WebhookCenter {
 	/**
 	 * Sends one webhook to every endpoint that takes its type, each with its own unique key, retrying as Lago does.
 	 * `repeat` re-sends a delivered webhook that many more times with the same key, as Lago does when n8n's answer
-	 * was lost on the way back. Options `algorithm` and `signature` override the endpoint's, to forge deliveries.
+	 * was lost on the way back. `organizationId` sends it as another organisation's webhook, signed with the same RSA
+	 * key (as on Lago Cloud, where one key signs every organisation's webhooks) to the same URL.
 	 * @param {string} webhookType @param {string} objectType @param {unknown} object
-	 * @param {{ repeat?: number, endpointId?: string }} [options]
+	 * @param {{ repeat?: number, endpointId?: string, organizationId?: string }} [options]
 	 */
 	async send(webhookType, objectType, object, options = {}) {
-		const payload = { webhook_type: webhookType, object_type: objectType, organization_id: ORGANIZATION_ID, [objectType]: object };
+		const payload = { webhook_type: webhookType, object_type: objectType, organization_id: options.organizationId || ORGANIZATION_ID, [objectType]: object };
 		const body = JSON.stringify(payload);
 		const targets = Array.from(this.endpoints.values()).filter(
 			(e) => (!options.endpointId || e.lago_id === options.endpointId) && (!e.event_types || !this.config.supportsEventTypes || e.event_types.includes(webhookType)),
@@ -345,7 +348,7 @@ function handleWebhookControl(key, readJson, center, storedEvents) {
 			if (typeof input.webhook_type !== 'string') throw new TypeError('webhook_type is required');
 			const objectType = typeof input.object_type === 'string' ? input.object_type : defaultObjectType(input.webhook_type);
 			return center
-				.send(input.webhook_type, objectType, input.object ?? {}, { repeat: input.repeat, endpointId: input.endpointId })
+				.send(input.webhook_type, objectType, input.object ?? {}, { repeat: input.repeat, endpointId: input.endpointId, organizationId: input.organization_id })
 				.then((result) => ({ status: 200, body: result }));
 		}
 		case 'POST events-errors': {

@@ -1,3 +1,4 @@
+import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IHookFunctions, INode, NodeApiError } from 'n8n-workflow';
 
 import { formatErrorDetails, lagoApiError } from '../shared/errors';
@@ -8,7 +9,9 @@ import { ALL_EVENT_TYPES } from './eventTypes';
 
 /**
  * The webhook endpoint this trigger owns in Lago (`/webhook_endpoints`, lago-api `webhook_endpoints_controller.rb`):
- * created or updated on activation, deleted on deactivation.
+ * created on activation, updated (PUT) when n8n's URL, the types or the algorithm changed, deleted on deactivation.
+ * An endpoint someone else made is never changed or deleted: one that already sends what the trigger wants is used
+ * as it is (and left in place on deactivation); any other stops activation with what was found and what to do.
  */
 
 export interface WantedEndpoint {
@@ -19,6 +22,7 @@ export interface WantedEndpoint {
 
 export interface LagoEndpoint {
 	lago_id: string;
+	lago_organization_id?: string;
 	webhook_url: string;
 	signature_algo?: string;
 	event_types?: string[] | null;
@@ -45,9 +49,15 @@ export function sameEventTypes(current: string[] | null | undefined, wanted: str
 	return JSON.stringify(norm(current)) === JSON.stringify(norm(wanted));
 }
 
+/** Lago compares URLs byte for byte; `https://n8n/webhook/x` and `https://n8n/webhook/x/` reach the same n8n webhook. */
+export function sameUrl(a: unknown, b: unknown): boolean {
+	const strip = (u: unknown) => String(u ?? '').trim().replace(/\/+$/, '');
+	return strip(a) === strip(b);
+}
+
 /** True when Lago's endpoint already sends what the node wants, the way it wants it signed. */
 export function endpointMatches(endpoint: LagoEndpoint, wanted: WantedEndpoint): boolean {
-	if (endpoint.webhook_url !== wanted.url) return false;
+	if (!sameUrl(endpoint.webhook_url, wanted.url)) return false;
 	if (endpoint.signature_algo !== wanted.signatureAlgo) return false;
 	// A server from before event types (2026-03) does not render the field: it sends everything, the node filters.
 	if (!('event_types' in endpoint)) return true;
@@ -117,25 +127,51 @@ export async function listEndpoints(this: IHookFunctions): Promise<LagoEndpoint[
 	return all;
 }
 
+export interface Registration {
+	id: string;
+	organizationId?: string;
+	/** True when this trigger created the endpoint (only then does deactivation delete it). */
+	owned: boolean;
+	action: 'created' | 'updated' | 'unchanged' | 'adopted';
+}
+
+const describeTypes = (types: string[] | null | undefined) => (!types || types.length === 0 || types.includes(ALL_EVENT_TYPES) ? 'all types' : types.join(', '));
+
+function foreignEndpointError(node: INode, found: LagoEndpoint, wanted: WantedEndpoint, mine: boolean): NodeOperationError {
+	return new NodeOperationError(
+		node,
+		`Lago already has a webhook endpoint for ${wanted.url} that this trigger did not create (${found.lago_id}: ${found.signature_algo ?? 'jwt'} signatures, ${describeTypes(found.event_types)})`,
+		{
+			description: `The trigger never changes or deletes an endpoint it did not create. Either delete that endpoint in Lago > Developers > Webhooks and activate again (the trigger then ${mine ? 'moves its own endpoint to this URL' : 'creates its own'}), or edit it in Lago to ${wanted.signatureAlgo} signatures and ${describeTypes(wanted.eventTypes)}: the trigger then uses it as it is and leaves it in place when deactivated.`,
+		},
+	);
+}
+
 /**
- * Makes Lago send the wanted types to the URL: updates an endpoint that already has the URL (an earlier activation,
- * or one made by hand) to the node's types and algorithm, otherwise creates one. Returns its id.
+ * Makes Lago send the wanted types to the URL and returns the endpoint's id.
+ * - The trigger's own endpoint (`known.owned`) is updated in place, also when n8n's URL changed.
+ * - An endpoint with the same URL (trailing slash or not) that the trigger did not create is used only when it already
+ *   matches; otherwise activation stops and says what it found.
  */
-export async function registerEndpoint(this: IHookFunctions, wanted: WantedEndpoint, knownId?: string): Promise<{ id: string; action: 'created' | 'updated' | 'unchanged' }> {
-	let existing = knownId ? await getEndpoint.call(this, knownId) : undefined;
-	if (existing && existing.webhook_url !== wanted.url) existing = undefined;
-	if (!existing) existing = (await listEndpoints.call(this)).find((e) => e.webhook_url === wanted.url);
-	if (existing) {
-		if (endpointMatches(existing, wanted)) return { id: existing.lago_id, action: 'unchanged' };
-		const response = await sendToLago.call(this, { method: 'PUT', path: `/webhook_endpoints/${encodeURIComponent(existing.lago_id)}`, body: endpointBody(wanted) }, ACTIVATION_RETRY);
+export async function registerEndpoint(this: IHookFunctions, wanted: WantedEndpoint, known?: { id?: string; owned?: boolean }): Promise<Registration> {
+	const mine = known?.id && known.owned ? await getEndpoint.call(this, known.id) : undefined;
+	const other = (await listEndpoints.call(this)).find((e) => sameUrl(e.webhook_url, wanted.url) && e.lago_id !== mine?.lago_id);
+	if (other) {
+		if (!mine && endpointMatches(other, wanted)) return { id: other.lago_id, organizationId: other.lago_organization_id, owned: false, action: 'adopted' };
+		throw foreignEndpointError(this.getNode(), other, wanted, Boolean(mine));
+	}
+	if (mine) {
+		if (endpointMatches(mine, wanted)) return { id: mine.lago_id, organizationId: mine.lago_organization_id, owned: true, action: 'unchanged' };
+		const response = await sendToLago.call(this, { method: 'PUT', path: `/webhook_endpoints/${encodeURIComponent(mine.lago_id)}`, body: endpointBody(wanted) }, ACTIVATION_RETRY);
 		if (response.status !== 200) throw activationError(this.getNode(), response, 'update webhook endpoints');
-		return { id: endpointOf(response.body)?.lago_id ?? existing.lago_id, action: 'updated' };
+		const updated = endpointOf(response.body);
+		return { id: updated?.lago_id ?? mine.lago_id, organizationId: updated?.lago_organization_id ?? mine.lago_organization_id, owned: true, action: 'updated' };
 	}
 	const response = await sendToLago.call(this, { method: 'POST', path: '/webhook_endpoints', body: endpointBody(wanted) }, ACTIVATION_RETRY);
 	if (response.status !== 200) throw activationError(this.getNode(), response, 'create webhook endpoints');
 	const created = endpointOf(response.body);
 	if (!created) throw activationError(this.getNode(), { ...response, status: 502 }, 'create webhook endpoints');
-	return { id: created.lago_id, action: 'created' };
+	return { id: created.lago_id, organizationId: created.lago_organization_id, owned: true, action: 'created' };
 }
 
 /** Deletes this trigger's endpoint. True when it is gone, also when Lago no longer had it. */

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'crypto';
-import type { IDataObject, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { INode, IDataObject, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 
 import { lagoApiError } from '../shared/errors';
 import { responseError, sendToLago } from '../shared/transport';
@@ -7,32 +8,51 @@ import type { RetryPolicy } from '../shared/transport';
 import { parsePublicKey } from './signature';
 
 /**
- * Lago's webhook public key, one per Lago server, fetched once and kept. A signature that fails with a key older
- * than REFETCH_AFTER_MS makes one fresh fetch (Lago's key may have rotated); a stream of forged requests therefore
- * costs Lago at most one key request per minute.
+ * Lago's webhook public key, one per Lago server. Requests from outside (forged ones included) can make the node ask
+ * Lago for it, so what they can cost is bounded per Lago URL:
+ * - one fetch in flight, shared by every request that needs the key meanwhile;
+ * - at most one fetch per REFETCH_AFTER_MS, whether the last one succeeded or failed (a failure is remembered and
+ *   given to every request until then, so a key route answering 403 or 500 is not asked again and again);
+ * - a delivery's fetch is one request, without retries (activation, which no outsider causes, retries).
  */
 
-const REFETCH_AFTER_MS = 60_000;
+export const REFETCH_AFTER_MS = 60_000;
 
-/** Short: during a delivery Lago waits at most 30 s for n8n's answer. */
-const KEY_RETRY: RetryPolicy = { maxAttempts: 3, maxRetryTimeMs: 8_000, initialDelayMs: 250 };
+/** Activation: n8n waits for it, and a Lago that is briefly down should not fail it. */
+const ACTIVATION_KEY_RETRY: RetryPolicy = { maxAttempts: 3, maxRetryTimeMs: 8_000, initialDelayMs: 250 };
+/** A delivery: one request; Lago retries the delivery itself if it is answered 503. */
+const DELIVERY_KEY_RETRY: RetryPolicy = { maxAttempts: 1, maxRetryTimeMs: 0, initialDelayMs: 0 };
 
-interface CachedKey {
-	key: KeyObject;
-	fetchedAt: number;
+/** Lago URLs come from credentials, not from requests; the cap only guards against a runaway list of credentials. */
+const MAX_SERVERS = 100;
+
+interface KeyState {
+	key?: KeyObject;
+	/** When the last fetch started (succeeded or not). */
+	attemptedAt: number;
+	error?: Error;
+	inFlight?: Promise<KeyObject>;
+	/** The server answered 404 on json_public_key: ask the older route directly next time. */
+	legacyRoute?: boolean;
 }
 
-const cache = new Map<string, CachedKey>();
+const asNodeError = (node: INode, error: unknown) =>
+	error instanceof NodeApiError || error instanceof NodeOperationError ? error : new NodeOperationError(node, error as Error);
 
-async function fetchPublicKey(this: IHookFunctions | IWebhookFunctions): Promise<KeyObject> {
-	let response = await sendToLago.call(this, { method: 'GET', path: '/webhooks/json_public_key' }, KEY_RETRY);
+const servers = new Map<string, KeyState>();
+
+async function fetchPublicKey(this: IHookFunctions | IWebhookFunctions, state: KeyState, retry: RetryPolicy): Promise<KeyObject> {
+	let response = state.legacyRoute ? undefined : await sendToLago.call(this, { method: 'GET', path: '/webhooks/json_public_key' }, retry);
 	let served: unknown;
-	if (response.status === 200) {
+	if (response?.status === 200) {
 		served = ((response.body as IDataObject | undefined)?.webhook as IDataObject | undefined)?.public_key;
-	} else if (response.status === 404) {
+	} else if (!response || response.status === 404) {
 		// Lago servers from before json_public_key answer only the older route, with the base64 text as the body.
-		response = await sendToLago.call(this, { method: 'GET', path: '/webhooks/public_key' }, KEY_RETRY);
-		if (response.status === 200) served = response.body;
+		response = await sendToLago.call(this, { method: 'GET', path: '/webhooks/public_key' }, retry);
+		if (response.status === 200) {
+			served = response.body;
+			state.legacyRoute = true;
+		}
 	}
 	if (response.status === 403) {
 		throw lagoApiError(this.getNode(), {
@@ -61,20 +81,53 @@ async function fetchPublicKey(this: IHookFunctions | IWebhookFunctions): Promise
 	}
 }
 
-/** The cached key for this Lago server, fetched when there is none (or `refresh` and the cached one is stale). */
+function stateFor(baseUrl: string): KeyState {
+	let state = servers.get(baseUrl);
+	if (!state) {
+		if (servers.size >= MAX_SERVERS) servers.delete(servers.keys().next().value as string);
+		state = { attemptedAt: Number.NEGATIVE_INFINITY };
+		servers.set(baseUrl, state);
+	}
+	return state;
+}
+
+/**
+ * The key for this Lago server. `fresh` is true when this call's answer comes from a fetch made for it (or joined
+ * while in flight), so a signature that fails with a fresh key is not worth another fetch.
+ * - No key yet: fetch, unless a fetch failed less than a minute ago (then that failure is thrown again).
+ * - `refresh`: fetch again only when the last fetch started a minute ago or more; otherwise the cached key.
+ * - `activation`: the hook methods, which may retry and always fetch (a user is waiting and wants the truth now).
+ */
 export async function getPublicKey(
 	this: IHookFunctions | IWebhookFunctions,
 	baseUrl: string,
-	{ refresh = false, now = Date.now() }: { refresh?: boolean; now?: number } = {},
+	{ refresh = false, activation = false }: { refresh?: boolean; activation?: boolean } = {},
 ): Promise<{ key: KeyObject; fresh: boolean }> {
-	const cached = cache.get(baseUrl);
-	if (cached && (!refresh || now - cached.fetchedAt < REFETCH_AFTER_MS)) return { key: cached.key, fresh: false };
-	const key = await fetchPublicKey.call(this);
-	cache.set(baseUrl, { key, fetchedAt: now });
-	return { key, fresh: true };
+	const state = stateFor(baseUrl);
+	if (state.inFlight) return { key: await state.inFlight, fresh: true };
+	const now = Date.now();
+	const recent = now - state.attemptedAt < REFETCH_AFTER_MS;
+	if (!activation) {
+		if (state.key && (!refresh || recent)) return { key: state.key, fresh: false };
+		if (!state.key && recent && state.error) throw state.error;
+	}
+	state.attemptedAt = now;
+	const fetching = fetchPublicKey.call(this, state, activation ? ACTIVATION_KEY_RETRY : DELIVERY_KEY_RETRY);
+	state.inFlight = fetching;
+	try {
+		const key = await fetching;
+		state.key = key;
+		state.error = undefined;
+		return { key, fresh: true };
+	} catch (error) {
+		state.error = asNodeError(this.getNode(), error);
+		throw state.error;
+	} finally {
+		state.inFlight = undefined;
+	}
 }
 
-/** For tests: forget every cached key. */
+/** For tests: forget every cached key and every remembered failure. */
 export function clearPublicKeyCache(): void {
-	cache.clear();
+	servers.clear();
 }

@@ -11,8 +11,15 @@ import type { KeyObject } from 'crypto';
 
 export type SignatureAlgorithm = 'jwt' | 'hmac';
 
-/** Lago signs a few kilobytes; anything far larger is not a Lago signature and is not parsed. */
-const MAX_SIGNATURE_LENGTH = 64 * 1024;
+/**
+ * Lago's JWT carries the whole body, so its length follows the body's: about 1.4 times it (base64 of the body as an
+ * escaped JSON string). n8n's HTTP server already bounds every header (Node's 16 KB, or what
+ * `NODE_OPTIONS=--max-http-header-size=<bytes>` sets), so the node's own cap only has to sit above any size that
+ * setting is documented for (the README documents up to 8 MB); a longer header is never parsed.
+ */
+export const MAX_JWT_LENGTH = 32 * 1024 * 1024;
+/** base64 of a SHA-256 digest is 44 characters. */
+const MAX_HMAC_LENGTH = 256;
 
 function base64UrlDecode(part: string): Buffer | undefined {
 	if (part === '' || !/^[A-Za-z0-9_-]+$/.test(part)) return undefined;
@@ -32,17 +39,19 @@ function parseJson(buffer: Buffer | undefined): unknown {
  * The public key as Lago serves it: base64 of a PEM (both routes), or a PEM already. Throws when it is neither, so
  * activation can say so instead of every delivery failing.
  */
+export const NOT_RSA = "Lago's webhook public key is not an RSA key (Lago signs webhooks with RS256)";
+
 export function parsePublicKey(served: string): KeyObject {
 	const text = served.trim();
 	const pem = text.startsWith('-----BEGIN') ? text : Buffer.from(text, 'base64').toString('utf8');
 	const key = createPublicKey(pem);
-	if (key.asymmetricKeyType !== 'rsa') throw new Error(`Lago's webhook public key is ${key.asymmetricKeyType ?? 'not'} an RSA key`);
+	if (key.asymmetricKeyType !== 'rsa') throw new Error(NOT_RSA);
 	return key;
 }
 
 /** True when `token` is an RS256 JWT signed by `publicKey` whose `data` claim is exactly `rawBody`. */
 export function verifyJwt(token: unknown, rawBody: Buffer, publicKey: KeyObject): boolean {
-	if (typeof token !== 'string' || token.length > MAX_SIGNATURE_LENGTH) return false;
+	if (typeof token !== 'string' || token.length > MAX_JWT_LENGTH) return false;
 	const parts = token.trim().split('.');
 	if (parts.length !== 3) return false;
 	const [headerPart, payloadPart, signaturePart] = parts;
@@ -70,8 +79,18 @@ export function hmacSignature(rawBody: Buffer, hmacKey: string): string {
 
 /** True when `signature` is base64(HMAC-SHA256(hmacKey, rawBody)), compared in constant time. */
 export function verifyHmac(signature: unknown, rawBody: Buffer, hmacKey: string): boolean {
-	if (typeof signature !== 'string' || signature.length > MAX_SIGNATURE_LENGTH || hmacKey === '') return false;
+	if (typeof signature !== 'string' || signature.length > MAX_HMAC_LENGTH || hmacKey === '') return false;
 	const expected = Buffer.from(hmacSignature(rawBody, hmacKey));
 	const received = Buffer.from(signature.trim());
 	return received.length === expected.length && timingSafeEqual(received, expected);
+}
+
+/**
+ * The algorithm the trigger uses. `auto` (the default from node version 2) is HMAC when the credential has a Webhook
+ * HMAC Key: HMAC's signature is 44 characters whatever the body's size, while Lago's JWT carries the whole body in a
+ * header that n8n refuses past 16 KB.
+ */
+export function resolveAlgorithm(chosen: string, credentials: { webhookHmacKey?: unknown }): SignatureAlgorithm {
+	if (chosen === 'jwt' || chosen === 'hmac') return chosen;
+	return String(credentials.webhookHmacKey ?? '').trim() ? 'hmac' : 'jwt';
 }

@@ -3,20 +3,22 @@ import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookRespon
 
 import { lagoRequest, resolveBaseUrl } from '../shared/transport';
 import type { LagoCredentials, RetryPolicy } from '../shared/transport';
-import { bodyKey, deliveryKey, deliveryLog, DeliveryLog } from './deliveries';
+import { alreadyStarted, deliveryKeys, forgetStarted, recordStarted } from './deliveries';
 import { splitEventErrors } from './eventErrors';
 import { isSelected, normaliseEventTypes } from './eventTypes';
+import { lookUpOrganisationId } from './organisation';
 import { getPublicKey } from './publicKey';
-import { verifyHmac, verifyJwt } from './signature';
+import { warnQuietly } from './quietLog';
+import { resolveAlgorithm, verifyHmac, verifyJwt } from './signature';
 import type { SignatureAlgorithm } from './signature';
 
 /**
- * One delivery from Lago: verified before anything else, then filtered by type, de-duplicated, and turned into items.
- * Every refusal has the same body, so a forger learns nothing about which check failed.
+ * One delivery from Lago: verified before anything else, then checked to be the user's organisation, filtered by
+ * type, de-duplicated, and turned into items. Every refusal has the same body, so a sender learns nothing about which
+ * check failed; refusals are logged at most once a minute, with their count.
  */
 
-/** A signed body seen again under another unique key within this window is a replay, not a new webhook. */
-export const replayLog = new DeliveryLog(10_000, 15 * 60 * 1000);
+type TriggerCredentials = LagoCredentials & { webhookHmacKey?: string };
 
 function header(ctx: IWebhookFunctions, name: string): string | undefined {
 	const value = ctx.getHeaderData()[name];
@@ -29,6 +31,7 @@ function answer(ctx: IWebhookFunctions, status: number, body: IDataObject): IWeb
 }
 
 const unauthorized = (ctx: IWebhookFunctions) => answer(ctx, 401, { message: 'Unauthorized' });
+const unavailable = (ctx: IWebhookFunctions) => answer(ctx, 503, { message: 'Service Unavailable' });
 
 /** The exact bytes n8n received: n8n keeps them as `req.rawBody` once it has read the body. */
 async function readRawBody(ctx: IWebhookFunctions): Promise<Buffer | undefined> {
@@ -37,15 +40,18 @@ async function readRawBody(ctx: IWebhookFunctions): Promise<Buffer | undefined> 
 	return Buffer.isBuffer(req.rawBody) ? req.rawBody : undefined;
 }
 
-async function isSigned(ctx: IWebhookFunctions, algorithm: SignatureAlgorithm, rawBody: Buffer, credentials: LagoCredentials & { webhookHmacKey?: string }): Promise<boolean> {
+async function isSigned(ctx: IWebhookFunctions, algorithm: SignatureAlgorithm, rawBody: Buffer, credentials: TriggerCredentials): Promise<boolean> {
 	const signature = header(ctx, 'x-lago-signature');
 	// Lago names the algorithm it signed with; a request signed another way than the node expects is refused.
 	if (header(ctx, 'x-lago-signature-algorithm') !== algorithm || !signature) return false;
 	if (algorithm === 'hmac') return verifyHmac(signature, rawBody, String(credentials.webhookHmacKey ?? '').trim());
+	// Cheap refusals first: a header that is not three base64url parts never costs a key fetch.
+	if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(signature.trim())) return false;
 	const baseUrl = resolveBaseUrl(credentials);
 	const { key, fresh } = await getPublicKey.call(ctx, baseUrl);
 	if (verifyJwt(signature, rawBody, key)) return true;
 	if (fresh) return false;
+	// Lago's key may have rotated: fetched again at most once a minute, whatever the traffic.
 	const again = await getPublicKey.call(ctx, baseUrl, { refresh: true });
 	return again.fresh && verifyJwt(signature, rawBody, again.key);
 }
@@ -83,23 +89,28 @@ async function toItems(ctx: IWebhookFunctions, payload: IDataObject): Promise<IN
 	return items;
 }
 
+interface TriggerStaticData extends IDataObject {
+	organizationId?: string;
+}
+
 export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-	const algorithm = this.getNodeParameter('signatureAlgorithm', 'jwt') as SignatureAlgorithm;
 	const rawBody = await readRawBody(this);
-	if (!rawBody || rawBody.length === 0) return unauthorized(this);
-	const credentials = (await this.getCredentials('lagoApi')) as LagoCredentials & { webhookHmacKey?: string };
+	const credentials = (await this.getCredentials('lagoApi')) as TriggerCredentials;
+	const algorithm = resolveAlgorithm(this.getNodeParameter('signatureAlgorithm', 'jwt') as string, credentials);
+	const refuse = () => {
+		warnQuietly(this.logger, 'unsigned', (n) => `Lago Trigger: refused ${n} request${n === 1 ? '' : 's'} without a valid Lago ${algorithm.toUpperCase()} signature (401) in the last minute`);
+		return unauthorized(this);
+	};
+	if (!rawBody || rawBody.length === 0) return refuse();
 	let signed = false;
 	try {
 		signed = await isSigned(this, algorithm, rawBody, credentials);
 	} catch (error) {
 		// Lago's key could not be fetched: nothing can be verified, so nothing runs; Lago retries the delivery later.
-		this.logger.warn(`Lago Trigger: could not check a webhook signature: ${(error as Error).message}`);
-		return answer(this, 503, { message: 'Service Unavailable' });
+		warnQuietly(this.logger, 'no-key', (n) => `Lago Trigger: answered ${n} request${n === 1 ? '' : 's'} 503 in the last minute: could not check webhook signatures: ${(error as Error).message}`);
+		return unavailable(this);
 	}
-	if (!signed) {
-		this.logger.warn('Lago Trigger: refused a request without a valid Lago signature (401)');
-		return unauthorized(this);
-	}
+	if (!signed) return refuse();
 
 	let payload: unknown;
 	try {
@@ -110,22 +121,41 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 	if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return answer(this, 400, { message: 'Bad Request' });
 	const webhook = payload as IDataObject;
 
+	const data = this.getWorkflowStaticData('node') as TriggerStaticData;
+	let organizationId = typeof data.organizationId === 'string' && data.organizationId ? data.organizationId : undefined;
+	if (!organizationId) {
+		try {
+			organizationId = await lookUpOrganisationId.call(this, resolveBaseUrl(credentials), String(credentials.apiKey ?? ''));
+		} catch (error) {
+			warnQuietly(this.logger, 'no-org', (n) => `Lago Trigger: answered ${n} request${n === 1 ? '' : 's'} 503 in the last minute: could not read the Lago organisation this trigger belongs to: ${(error as Error).message}`);
+			return unavailable(this);
+		}
+		if (!organizationId) return unavailable(this);
+		data.organizationId = organizationId;
+	}
+	if (webhook.organization_id !== organizationId) {
+		// Genuinely signed, but another organisation's (Lago Cloud signs every organisation's webhooks with one key).
+		warnQuietly(this.logger, 'other-org', (n) => `Lago Trigger: refused ${n} signed webhook${n === 1 ? '' : 's'} from another Lago organisation than this trigger's (${organizationId}) in the last minute`);
+		return unauthorized(this);
+	}
+
 	const types = normaliseEventTypes(this.getNodeParameter('events', []));
 	if (!isSelected(types, webhook.webhook_type)) return answer(this, 200, { message: 'Ignored: type not selected' });
 
 	const node = this.getNode();
 	const scope = `${this.getWorkflow().id ?? ''}\u0000${node.id ?? node.name}`;
-	const uniqueKey = header(this, 'x-lago-unique-key');
-	const keys = [bodyKey(scope, rawBody), ...(uniqueKey ? [deliveryKey(scope, uniqueKey)] : [])];
-	const logs = [replayLog, ...(uniqueKey ? [deliveryLog] : [])];
-	const repeated = keys.map((key, i) => !logs[i].firstTime(key)).some(Boolean);
-	if (repeated) return answer(this, 200, { message: 'Already received' });
+	const keys = deliveryKeys(rawBody, header(this, 'x-lago-unique-key'));
+	if (alreadyStarted(data, scope, keys)) return answer(this, 200, { message: 'Already received' });
 
+	let items: INodeExecutionData[];
 	try {
-		return { workflowData: [await toItems(this, webhook)] };
+		// Recorded before the look-ups: a retry that arrives meanwhile must not start a second run.
+		recordStarted(data, scope, keys);
+		items = await toItems(this, webhook);
 	} catch (error) {
 		// Not started: Lago's next attempt must be able to start it.
-		keys.forEach((key, i) => logs[i].forget(key));
+		forgetStarted(data, scope, keys);
 		throw new NodeOperationError(node, error as Error);
 	}
+	return { workflowData: [items] };
 }

@@ -75,20 +75,26 @@ export class TriggerUnderTest {
 	constructor(
 		parameters: INodeParameters,
 		credentials: ICredentialDataDecryptedObject,
-		{ workflowId = 'wf-trigger-1', webhookId = randomUUID(), nodeId = 'trigger-node-1' } = {},
+		{
+			workflowId = 'wf-trigger-1',
+			webhookId = randomUUID(),
+			nodeId = 'trigger-node-1',
+			typeVersion = 1,
+			staticData = {},
+		}: { workflowId?: string; webhookId?: string; nodeId?: string; typeVersion?: number; staticData?: IDataObject } = {},
 	) {
 		this.credentials = credentials;
 		this.node = {
 			id: nodeId,
 			name: 'Lago Trigger',
 			type: 'n8n-nodes-lago.lagoTrigger',
-			typeVersion: 1,
+			typeVersion,
 			position: [0, 0],
 			webhookId,
 			parameters,
 			credentials: { lagoApi: { id: 'cred-1', name: 'Lago test' } },
 		};
-		this.workflow = new Workflow({ id: workflowId, name: 'trigger test', nodes: [this.node], connections: {}, active: true, nodeTypes, staticData: {}, settings: { executionOrder: 'v1' } });
+		this.workflow = new Workflow({ id: workflowId, name: 'trigger test', nodes: [this.node], connections: {}, active: true, nodeTypes, staticData, settings: { executionOrder: 'v1' } });
 	}
 
 	get url(): string {
@@ -97,6 +103,11 @@ export class TriggerUnderTest {
 
 	get staticData(): IDataObject {
 		return this.workflow.getStaticData('node', this.node);
+	}
+
+	/** The workflow's static data as n8n would save it in its database (and load it after a restart). */
+	savedStaticData(): IDataObject {
+		return JSON.parse(JSON.stringify(this.workflow.staticData)) as IDataObject;
 	}
 
 	private additionalData(extra: Partial<IWorkflowExecuteAdditionalData> = {}): IWorkflowExecuteAdditionalData {

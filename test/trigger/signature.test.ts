@@ -1,10 +1,11 @@
 import { createHmac, generateKeyPairSync, sign } from 'crypto';
+import type { IDataObject } from 'n8n-workflow';
 
-import { bodyKey, deliveryKey, DeliveryLog } from '../../nodes/LagoTrigger/deliveries';
+import { alreadyStarted, clearProcessRecords, deliveryKeys, MAX_RECORDS, prune, recordStarted, RECORD_TTL_MS } from '../../nodes/LagoTrigger/deliveries';
 import { EVENT_ERROR_FIXES, splitEventErrors } from '../../nodes/LagoTrigger/eventErrors';
 import { EVENT_TYPES, eventTypeOptions, isSelected, normaliseEventTypes } from '../../nodes/LagoTrigger/eventTypes';
 import { endpointMatches, sameEventTypes } from '../../nodes/LagoTrigger/endpoints';
-import { hmacSignature, parsePublicKey, verifyHmac, verifyJwt } from '../../nodes/LagoTrigger/signature';
+import { hmacSignature, MAX_JWT_LENGTH, NOT_RSA, parsePublicKey, resolveAlgorithm, verifyHmac, verifyJwt } from '../../nodes/LagoTrigger/signature';
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -132,24 +133,68 @@ describe('event types', () => {
 	});
 });
 
-describe('DeliveryLog', () => {
-	test('says first time once per key, within its time-to-live', () => {
-		const log = new DeliveryLog(10, 1000);
-		expect(log.firstTime('a', 0)).toBe(true);
-		expect(log.firstTime('a', 500)).toBe(false);
-		expect(log.firstTime('a', 1500)).toBe(true);
-		log.forget('a');
-		expect(log.firstTime('a', 1600)).toBe(true);
+describe('delivery records', () => {
+	beforeEach(() => clearProcessRecords());
+	test('a delivery is started once per key within the time-to-live, in static data that survives the process', () => {
+		const data: IDataObject = {};
+		const keys = deliveryKeys(Buffer.from(body), 'uk-1');
+		expect(alreadyStarted(data, 's', keys, 0)).toBe(false);
+		recordStarted(data, 's', keys, 0);
+		clearProcessRecords(); // a restart: only the static data is left
+		expect(alreadyStarted(data, 's', keys, 1000)).toBe(true);
+		expect(alreadyStarted(data, 's', keys, RECORD_TTL_MS + 1000)).toBe(false);
+		// The same body under another unique key is the same delivery replayed.
+		expect(alreadyStarted(data, 's', deliveryKeys(Buffer.from(body), 'attacker'), 1000)).toBe(true);
 	});
-	test('holds at most maxEntries, dropping the oldest', () => {
-		const log = new DeliveryLog(100, 60_000);
-		for (let i = 0; i < 1000; i++) log.firstTime(`k${i}`, i);
-		expect(log.size).toBe(100);
-		expect(log.firstTime('k999', 1000)).toBe(false);
-		expect(log.firstTime('k0', 1000)).toBe(true);
+	test('keys are stored hashed: a 15,000-character unique key is 23 characters', () => {
+		const data: IDataObject = {};
+		recordStarted(data, 's', deliveryKeys(Buffer.from('b'), 'x'.repeat(15_000)), 0);
+		const stored = Object.keys(data.deliveries as object);
+		expect(stored).toHaveLength(2);
+		for (const k of stored) expect(k).toHaveLength(23);
+		expect(JSON.stringify(data).length).toBeLessThan(100);
 	});
-	test('keys are per trigger node', () => {
-		expect(deliveryKey('wf1\u0000n1', 'u')).not.toBe(deliveryKey('wf2\u0000n1', 'u'));
-		expect(bodyKey('s', Buffer.from('a'))).not.toBe(bodyKey('s', Buffer.from('b')));
+	test('each trigger keeps at most MAX_RECORDS, dropping the oldest; expired ones go first', () => {
+		const data: IDataObject = {};
+		for (let i = 0; i < MAX_RECORDS + 500; i++) recordStarted(data, 's', deliveryKeys(Buffer.from(`b${i}`), undefined), i * 1000);
+		expect(Object.keys(data.deliveries as object)).toHaveLength(MAX_RECORDS);
+		const records = { kA: 0, kB: 100, kC: 200 };
+		prune(records, 50 + RECORD_TTL_MS / 1000, 10);
+		expect(records).toEqual({ kB: 100, kC: 200 });
+	});
+	test('two triggers have their own records: one cannot evict the other\'s', () => {
+		const a: IDataObject = {};
+		const b: IDataObject = {};
+		const keysA = deliveryKeys(Buffer.from('to-a'), 'ua');
+		recordStarted(a, 'A', keysA, 0);
+		for (let i = 0; i < 10_001; i++) recordStarted(b, 'B', deliveryKeys(Buffer.from(`to-b-${i}`), `ub${i}`), 0);
+		expect(alreadyStarted(a, 'A', keysA, 1)).toBe(true);
+		clearProcessRecords();
+		expect(alreadyStarted(a, 'A', keysA, 1)).toBe(true);
+	});
+});
+
+describe('public key and algorithm', () => {
+	test('a key of another type gets one fixed message', () => {
+		const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+		const ed = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
+		expect(() => parsePublicKey(ec)).toThrow(NOT_RSA);
+		expect(() => parsePublicKey(ed)).toThrow(NOT_RSA);
+		expect(NOT_RSA).toBe("Lago's webhook public key is not an RSA key (Lago signs webhooks with RS256)");
+	});
+	test('a JWT as long as a 100 KB body needs is verified (the cap fits --max-http-header-size up to 8 MB)', () => {
+		const big = JSON.stringify({ webhook_type: 'events.errors', organization_id: 'o', events_errors: { invalid_code: Array.from({ length: 3000 }, (_, i) => `transaction-${i}-xxxxxxxxxxxxxxxx`) } });
+		expect(big.length).toBeGreaterThan(100_000);
+		const token = jwt({ data: big });
+		expect(token.length).toBeGreaterThan(64 * 1024);
+		expect(verifyJwt(token, Buffer.from(big), key)).toBe(true);
+		expect(MAX_JWT_LENGTH).toBeGreaterThanOrEqual(Math.ceil(8 * 1024 * 1024 * 1.0));
+	});
+	test('auto is HMAC when the credential has an HMAC key, JWT otherwise; explicit choices stay', () => {
+		expect(resolveAlgorithm('auto', { webhookHmacKey: 'k' })).toBe('hmac');
+		expect(resolveAlgorithm('auto', { webhookHmacKey: '  ' })).toBe('jwt');
+		expect(resolveAlgorithm('auto', {})).toBe('jwt');
+		expect(resolveAlgorithm('jwt', { webhookHmacKey: 'k' })).toBe('jwt');
+		expect(resolveAlgorithm('hmac', {})).toBe('hmac');
 	});
 });

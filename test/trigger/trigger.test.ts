@@ -1,10 +1,11 @@
 import { createHmac, generateKeyPairSync, sign } from 'crypto';
 
-import { startSandbox, signHmac, signJwt } from '../../sandbox';
+import { ORGANIZATION_ID, startSandbox, signHmac, signJwt } from '../../sandbox';
 import type { Sandbox } from '../../sandbox';
-import { deliveryLog } from '../../nodes/LagoTrigger/deliveries';
+import { clearProcessRecords, MAX_RECORDS } from '../../nodes/LagoTrigger/deliveries';
+import { clearOrganisationCache } from '../../nodes/LagoTrigger/organisation';
 import { clearPublicKeyCache } from '../../nodes/LagoTrigger/publicKey';
-import { replayLog } from '../../nodes/LagoTrigger/webhook';
+import { clearQuietLog } from '../../nodes/LagoTrigger/quietLog';
 import { API_KEY, TriggerUnderTest } from './harness';
 import type { DeliveryResult } from './harness';
 
@@ -20,6 +21,9 @@ beforeEach(() => {
 	sandbox.reset();
 	sandbox.webhooks.reset();
 	clearPublicKeyCache();
+	clearOrganisationCache();
+	clearProcessRecords();
+	clearQuietLog();
 });
 
 const credentials = (extra: object = {}) => ({ region: 'custom', baseUrl: sandbox.url, apiKey: API_KEY, webhookHmacKey: HMAC_KEY, ...extra });
@@ -28,7 +32,7 @@ const webhookRequests = () => sandbox.requests.filter((r) => r.path.includes('/w
 
 function payload(type = 'invoice.created', object: object = { lago_id: `inv_${++webhookSeq}` }) {
 	const objectType = type.split('.')[0];
-	return JSON.stringify({ webhook_type: type, object_type: objectType, organization_id: 'org-1', [objectType]: object });
+	return JSON.stringify({ webhook_type: type, object_type: objectType, organization_id: ORGANIZATION_ID, [objectType]: object });
 }
 
 /** Headers as Lago signs `body`, with the sandbox's keys. */
@@ -77,17 +81,32 @@ describe('activation', () => {
 		expect(sandbox.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual([`/api/v1/webhook_endpoints/${id}`]);
 	});
 
-	test('an endpoint made by hand for the same URL is updated to the trigger\'s settings, not reused as it is', async () => {
+	test('an endpoint made by hand for the same URL is never taken over: activation says what it found and what to do', async () => {
 		const t = new TriggerUnderTest(params(), credentials(), { workflowId: 'wf-hand' });
 		const res = await fetch(`${sandbox.apiUrl}/webhook_endpoints`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-			body: JSON.stringify({ webhook_endpoint: { webhook_url: t.url, signature_algo: 'hmac', event_types: ['plan.created'] } }),
+			body: JSON.stringify({ webhook_endpoint: { webhook_url: `${t.url}/`, signature_algo: 'hmac', event_types: ['plan.created'] } }),
 		});
 		const made = ((await res.json()) as { webhook_endpoint: { lago_id: string } }).webhook_endpoint;
+		const error = await t.activate().catch((e) => e);
+		expect(error.message).toBe(`Lago already has a webhook endpoint for ${t.url} that this trigger did not create (${made.lago_id}: hmac signatures, plan.created)`);
+		expect(error.description).toContain('never changes or deletes an endpoint it did not create');
+		// Untouched: same algorithm, same types, and nothing added.
+		expect(Array.from(sandbox.webhooks.endpoints.values())).toEqual([expect.objectContaining({ lago_id: made.lago_id, signature_algo: 'hmac', event_types: ['plan.created'] })]);
+		expect(sandbox.requests.filter((r) => r.method === 'PUT' || r.method === 'POST' && r.path === '/api/v1/webhook_endpoints')).toHaveLength(1);
+		// Once the user made it match, the trigger uses it as it is, and leaves it in Lago on deactivation.
+		await fetch(`${sandbox.apiUrl}/webhook_endpoints/${made.lago_id}`, {
+			method: 'PUT',
+			headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ webhook_endpoint: { signature_algo: 'jwt', event_types: ['events.errors', 'invoice.created'] } }),
+		});
 		await t.activate();
-		expect(Array.from(sandbox.webhooks.endpoints.values())).toEqual([expect.objectContaining({ lago_id: made.lago_id, signature_algo: 'jwt', event_types: ['events.errors', 'invoice.created'] })]);
-		expect(t.staticData.endpointId).toBe(made.lago_id);
+		expect(t.staticData).toMatchObject({ endpointId: made.lago_id, endpointOwned: false, organizationId: ORGANIZATION_ID });
+		expect(t.logs.map((l) => l.message)).toContain(`Lago Trigger: using the webhook endpoint ${made.lago_id} already in Lago for ${t.url} (not created by this trigger, so it stays in Lago on deactivation)`);
+		expect(await t.deactivate()).toBe(true);
+		expect(sandbox.webhooks.endpoints.has(made.lago_id)).toBe(true);
+		expect(sandbox.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
 	});
 
 	test('an endpoint deleted in Lago is registered again', async () => {
@@ -212,7 +231,7 @@ describe('deliveries', () => {
 		]);
 		const sent = await sandbox.webhooks.sendEventsErrors(sandbox.events);
 		expect(sent.events_errors).toEqual({ invalid_code: ['bad-code-1', 'bad-code-2'], missing_aggregation_property: ['no-gb'], missing_group_key: null, invalid_filter_values: [] });
-		const body = JSON.stringify({ webhook_type: 'events.errors', object_type: 'events_errors', organization_id: 'org-1', events_errors: sent.events_errors });
+		const body = JSON.stringify({ webhook_type: 'events.errors', object_type: 'events_errors', organization_id: ORGANIZATION_ID, events_errors: sent.events_errors });
 		const r = await t.deliver({ body, headers: lagoHeaders(body) });
 		expect(r.items?.map((i) => [i.transaction_id, i.error, (i.event as { code?: string })?.code])).toEqual([
 			['bad-code-1', 'invalid_code', 'api_call'],
@@ -229,7 +248,7 @@ describe('deliveries', () => {
 
 	test('an event that cannot be looked up still gives its item, with the reason', async () => {
 		const t = await activeTrigger({ options: { lookUpEvents: true } });
-		const body = JSON.stringify({ webhook_type: 'events.errors', object_type: 'events_errors', organization_id: 'org-1', events_errors: { invalid_code: ['gone'] } });
+		const body = JSON.stringify({ webhook_type: 'events.errors', object_type: 'events_errors', organization_id: ORGANIZATION_ID, events_errors: { invalid_code: ['gone'] } });
 		const r = await t.deliver({ body, headers: lagoHeaders(body) });
 		expect(r.items).toEqual([
 			expect.objectContaining({ transaction_id: 'gone', error: 'invalid_code', event: null, lookup_error: 'No event with transaction ID "gone" was found in Lago' }),
@@ -238,7 +257,7 @@ describe('deliveries', () => {
 
 	test('without splitEventErrors, events.errors is one item', async () => {
 		const t = await activeTrigger({ options: { splitEventErrors: false } });
-		const body = JSON.stringify({ webhook_type: 'events.errors', object_type: 'events_errors', events_errors: { invalid_code: ['a', 'b'] } });
+		const body = JSON.stringify({ webhook_type: 'events.errors', object_type: 'events_errors', organization_id: ORGANIZATION_ID, events_errors: { invalid_code: ['a', 'b'] } });
 		expect((await t.deliver({ body, headers: lagoHeaders(body) })).items).toEqual([JSON.parse(body)]);
 	});
 
@@ -262,9 +281,8 @@ describe('deliveries', () => {
 		}
 	});
 
-	test('the delivery log stays bounded', async () => {
-		expect(deliveryLog.maxEntries).toBe(10_000);
-		expect(replayLog.maxEntries).toBe(10_000);
+	test('the delivery records stay bounded, per trigger', async () => {
+		expect(MAX_RECORDS).toBe(2_000);
 	});
 });
 
