@@ -185,29 +185,55 @@ describe.each(FLAVOURS)('Lago Trigger under real traffic (issue 19) in %s', (_la
 
 	test('restart with a moved URL and a larger header limit: the retry starts nothing, the same endpoints follow, JWT takes 2,500 failed events', async () => {
 		// Lago's first attempt ran; its answer was lost, and the retry comes after n8n restarted.
+		const runs = { auto: (await executions(AUTO_WF.id)).length, jwt: (await executions(JWT_WF.id)).length };
 		const sent = await sb.webhooks.send('invoice.created', 'invoice', { lago_id: 'inv_before_restart' }, { endpointId: endpointOf(AUTO_WF).lago_id });
 		expect(sent.deliveries[0].attempts.map((a) => a.status)).toEqual([200]);
-		await expectExecutionCount(AUTO_WF.id, 3);
+		await expectExecutionCount(AUTO_WF.id, runs.auto + 1);
 		const before = { auto: endpointOf(AUTO_WF), jwt: endpointOf(JWT_WF), count: endpoints().length };
 		const oldBase = baseUrl;
 		await n8n.stop();
 		await startN8n({ NODE_OPTIONS: LARGE_HEADERS.split('=').slice(1).join('=') });
 		expect(baseUrl).not.toBe(oldBase);
-		// Same endpoints (PUT), now at the new URL; nothing added, nothing left at the old one.
-		expect(await until(() => endpoints().some((e) => e.webhook_url === hookUrl(AUTO_WF)) && endpoints().some((e) => e.webhook_url === hookUrl(JWT_WF)), 60_000)).toBe(true);
-		expect(endpointOf(AUTO_WF).lago_id).toBe(before.auto.lago_id);
-		expect(endpointOf(JWT_WF).lago_id).toBe(before.jwt.lago_id);
-		expect(endpoints()).toHaveLength(before.count);
-		expect(endpoints().some((e) => e.webhook_url.startsWith(oldBase))).toBe(false);
-		// The retry, as Lago sends it (same unique key, same signed body), to the moved endpoint.
-		const endpoint = endpointOf(AUTO_WF);
-		const retry = await fetch(endpoint.webhook_url, { method: 'POST', headers: sb.webhooks.headersFor(endpoint, sent.body, sent.deliveries[0].webhookId), body: sent.body });
+		// The retry, as Lago sends it (same unique key, same signed body), to n8n's new URL.
+		const retry = await fetch(hookUrl(AUTO_WF), { method: 'POST', headers: sb.webhooks.headersFor(before.auto, sent.body, sent.deliveries[0].webhookId), body: sent.body });
 		expect(retry.status).toBe(200);
-		await expectExecutionCount(AUTO_WF.id, 3);
+		if (key === 'n8n1') {
+			// n8n 1.x saves the static data the trigger wrote during the request: the record survived the restart.
+			await expectExecutionCount(AUTO_WF.id, runs.auto + 1);
+		} else {
+			// n8n 2.41 does not keep what the trigger wrote to its static data during a webhook request (the saved
+			// static data has no delivery records afterwards), so across a restart the retry runs again. Recorded
+			// here so the README's statement of this limit stays true; within one process the retry is still caught.
+			const stored = (await rest.getWorkflow(AUTO_WF.id)).staticData || {};
+			expect(stored['node:Lago Trigger']?.deliveries).toBeUndefined();
+			await expectExecutionCount(AUTO_WF.id, runs.auto + 2);
+		}
+		const moved = () => endpoints().some((e) => e.webhook_url === hookUrl(AUTO_WF)) && endpoints().some((e) => e.webhook_url === hookUrl(JWT_WF));
+		if (key === 'n8n1') {
+			// n8n 1.x runs the trigger's checkExists/create at start: the same endpoints are updated (PUT) to the new URL.
+			expect(await until(moved, 60_000)).toBe(true);
+			expect(endpointOf(AUTO_WF).lago_id).toBe(before.auto.lago_id);
+			expect(endpointOf(JWT_WF).lago_id).toBe(before.jwt.lago_id);
+		} else {
+			// n8n 2.x keeps its webhook rows across a restart and then skips the node's activation code, so Lago still
+			// has the old URL (the README says so): deactivating and activating again deletes the trigger's own
+			// endpoint and registers the new URL, leaving nothing behind.
+			await sleep(10_000);
+			expect(moved()).toBe(false);
+			for (const wf of [AUTO_WF, JWT_WF]) {
+				await rest.request('POST', `/rest/workflows/${wf.id}/deactivate`, {});
+				await until(() => !endpoints().some((e) => e.lago_id === (wf === AUTO_WF ? before.auto : before.jwt).lago_id));
+				await activate(wf);
+			}
+			expect(await until(moved, 60_000)).toBe(true);
+		}
+		expect(endpoints()).toHaveLength(before.count);
+		// At the old URL nothing of the triggers' is left (someone else's endpoint from the test before stays untouched).
+		expect(endpoints().filter((e) => e.webhook_url.startsWith(oldBase) && !(e.event_types || []).includes('plan.created'))).toEqual([]);
 		// JWT with the larger header limit: the same 2,500 failed events arrive.
 		const large = await sb.webhooks.send('events.errors', 'events_errors', failedEvents(), { endpointId: endpointOf(JWT_WF).lago_id });
 		expect(large.deliveries[0].attempts.map((a) => a.status)).toEqual([200]);
-		await expectExecutionCount(JWT_WF.id, 2);
+		await expectExecutionCount(JWT_WF.id, runs.jwt + 1);
 		const items = await lastItems(JWT_WF.id);
 		expect(items).toHaveLength(FAILED_EVENTS);
 		expect(items[FAILED_EVENTS - 1]).toMatchObject({ transaction_id: 'e2e19-txn-02499-aaaaaaaaaaaaaaaa', error: 'missing_aggregation_property' });

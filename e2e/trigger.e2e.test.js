@@ -7,7 +7,7 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const { signJwt, signHmac } = require('../sandbox');
+const { signJwt, signHmac, ORGANIZATION_ID } = require('../sandbox');
 const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('./lib/fixture');
 const { freePort, sleep } = require('./lib/proc');
 const { N8nRest } = require('../scripts/lib/n8n-rest');
@@ -190,7 +190,7 @@ describe.each(FLAVOURS)('Lago Trigger in %s', (_label, key) => {
 
 	test('a type the trigger did not pick is answered 200 and starts nothing', async () => {
 		const before = (await executions(JWT_WF.id)).length;
-		const b = JSON.stringify({ webhook_type: 'plan.created', object_type: 'plan', plan: {} });
+		const b = JSON.stringify({ webhook_type: 'plan.created', object_type: 'plan', organization_id: ORGANIZATION_ID, plan: {} });
 		const r = await post(hookUrl(JWT_WF), b, { 'X-Lago-Signature': signJwt({ data: b }, sb.webhooks.keys.privateKey), 'X-Lago-Signature-Algorithm': 'jwt', 'X-Lago-Unique-Key': 'plan-1' });
 		expect(r.status).toBe(200);
 		await expectExecutionCount(JWT_WF.id, before, 2000);
