@@ -1,8 +1,6 @@
-import http from 'http';
-import type { AddressInfo } from 'net';
-
 import { API_KEY, runNode, sandboxCredentials, useSandbox } from '../helpers/harness';
 import type { RequestRecord } from '../../sandbox';
+import { holdingProxy } from '../helpers/holdingProxy';
 
 /**
  * Parallel Requests for Send and Send Batch, and the one rate-limit gate a node run shares: through n8n-core's engine
@@ -27,45 +25,6 @@ const run = (operation: 'create' | 'createBatch', items: object[], parameters: R
 	runNode({ items: items as never, parameters: { ...mapped(operation), ...parameters }, credentials: sandboxCredentials(sandbox()), ...extra });
 
 const eventRequests = () => sandbox().requests.filter((r) => r.path.startsWith('/api/v1/events'));
-
-/**
- * The in-process sandbox answers each request at once, so overlap is measured in front of it: a proxy that holds
- * every answer for `holdMs` and counts the requests it is holding.
- */
-async function holdingProxy(target: string, holdMs: number, holdBeforeSending: (rawBody: string) => number = () => 0) {
-	let inFlight = 0;
-	let most = 0;
-	const server = http.createServer((req, res) => {
-		inFlight++;
-		most = Math.max(most, inFlight);
-		const chunks: Buffer[] = [];
-		req.on('data', (chunk: Buffer) => chunks.push(chunk));
-		req.on('end', () => {
-			const body = Buffer.concat(chunks);
-			const forward = () => {
-				const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-					const parts: Buffer[] = [];
-					answer.on('data', (chunk: Buffer) => parts.push(chunk));
-					answer.on('end', () =>
-						setTimeout(() => {
-							inFlight--;
-							res.writeHead(answer.statusCode ?? 502, answer.headers);
-							res.end(Buffer.concat(parts));
-						}, holdMs),
-					);
-				});
-				upstream.end(body);
-			};
-			setTimeout(forward, holdBeforeSending(body.toString('utf8')));
-		});
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	return {
-		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-		maxInFlight: () => most,
-		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-	};
-}
 
 const throughProxy = async (holdMs: number, body: (credentials: Record<string, string>) => Promise<unknown>, holdBeforeSending?: (rawBody: string) => number) => {
 	const proxy = await holdingProxy(sandbox().url, holdMs, holdBeforeSending);
