@@ -39,12 +39,12 @@ const throughProxy = async (holdMs: number, body: (credentials: Record<string, s
 const eventBody = (request: RequestRecord) => (request.body as { event: { transaction_id: string } }).event;
 
 describe('Send with Parallel Requests', () => {
-	test('by default up to 10 events are in flight; each item gets its own event and result, in input order', async () => {
+	test('by default up to 32 events are in flight; each item gets its own event and result, in input order', async () => {
 		const items = makeItems(60);
 		let result!: Awaited<ReturnType<typeof run>>;
-		const most = await throughProxy(30, async (credentials) => (result = await run('create', items, {}, { credentials })));
+		const most = await throughProxy(250, async (credentials) => (result = await run('create', items, {}, { credentials })));
 		expect(result.error).toBeUndefined();
-		expect(most).toBe(10);
+		expect(most).toBe(32);
 		const requests = eventRequests();
 		expect(requests).toHaveLength(60);
 		// Every item's own event, exactly once, whatever order they arrived in.
@@ -122,11 +122,11 @@ describe('Send with Parallel Requests', () => {
 
 	test.each([
 		[0, '0'],
-		[21, '21'],
+		[51, '51'],
 		[1.5, '1.5'],
 	])('Parallel Requests %p fails the node before any request', async (parallelRequests, got) => {
 		const result = await run('create', makeItems(3), { options: { parallelRequests } });
-		expect(result.error?.message).toBe(`Parallel Requests must be a whole number from 1 to 20, got ${got}`);
+		expect(result.error?.message).toBe(`Parallel Requests must be a whole number from 1 to 50, got ${got}`);
 		expect(sandbox().requests).toHaveLength(0);
 	});
 });
@@ -169,7 +169,7 @@ describe('one rate-limit gate for the whole node run', () => {
 		['createBatch', 2000, 20, 4],
 	] as const)('%s: after a 429 no request of the node is sent until X-RateLimit-Reset, then all are', async (operation, n, requestsWithout429, parallel) => {
 		sandbox().setFaults(oneRateLimit);
-		const result = await run(operation, makeItems(n));
+		const result = await run(operation, makeItems(n), { options: { parallelRequests: parallel } });
 		expect(result.error).toBeUndefined();
 		const requests = eventRequests();
 		const limited = requests.filter((r) => r.status === 429);
