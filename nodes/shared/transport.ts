@@ -286,10 +286,13 @@ export async function sendToLago(
 	let ambiguous = false;
 	for (let attempt = 1; ; attempt++) {
 		let waitMs: number | undefined;
-		// Every attempt counts against Lago's limit, retries included.
-		if (!(await passGate(gate, signal)) || (limiter && !(await limiter.take(rateClass, () => signal?.aborted === true)))) {
-			throw itemError(this.getNode(), `The execution was cancelled while waiting for Lago's rate limit to reset (${request.method} ${request.path})`, itemIndex);
-		}
+		// Every attempt counts against Lago's limit, retries included; a 429 that closed the gate while this request
+		// waited for the limiter holds it too.
+		do {
+			if (!(await passGate(gate, signal)) || (limiter && !(await limiter.take(rateClass, () => signal?.aborted === true)))) {
+				throw itemError(this.getNode(), `The execution was cancelled while waiting for Lago's rate limit to reset (${request.method} ${request.path})`, itemIndex);
+			}
+		} while (gate.openAt > Date.now());
 		try {
 			const response = (await this.helpers.httpRequestWithAuthentication.call(this, 'lagoApi', { ...options }, { credentialsDecrypted })) as {
 				statusCode: number;
