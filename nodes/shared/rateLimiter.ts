@@ -28,13 +28,14 @@ export function rateClassOf(method: string, path: string): RateClass {
 }
 
 /**
- * A sliding window per class: a request may start when fewer than `limit` requests of its class started in the last
- * second. Single-threaded, so the check and the record happen together after each wait.
+ * Requests of a class spaced evenly, 1/limit of a second apart (a leaky bucket without burst credit): at most `limit`
+ * start in any second. Even spacing, rather than `limit` at once and then a pause, keeps a server that counts per
+ * calendar second under its limit when arrival times jitter: a burst landing a few milliseconds late would fall into
+ * the next second together with that second's burst. Single-threaded, so the check and the record happen together.
  */
 export class RateLimiter {
-	private readonly starts: Record<RateClass, number[]> = { events: [], currentUsage: [], other: [] };
-
-	private readonly next: Record<RateClass, number> = { events: 0, currentUsage: 0, other: 0 };
+	/** When the next request of each class may start (ms, fractional). */
+	private readonly nextStart: Record<RateClass, number> = { events: 0, currentUsage: 0, other: 0 };
 
 	readonly limits: Readonly<Record<RateClass, number>>;
 
@@ -51,23 +52,14 @@ export class RateLimiter {
 		};
 	}
 
-	/**
-	 * Milliseconds until a request of this class may start; 0 means it may start now, and it is then counted. Ring
-	 * buffer of the last `limit` start times: the slot to overwrite holds the oldest of them.
-	 */
+	/** Milliseconds until a request of this class may start; 0 means it may start now, and it is then counted. */
 	tryTake(rateClass: RateClass): number {
-		const starts = this.starts[rateClass];
-		const limit = this.limits[rateClass];
 		const now = this.now();
-		if (starts.length < limit) {
-			starts.push(now);
-			return 0;
-		}
-		const slot = this.next[rateClass];
-		const wait = starts[slot] + WINDOW_MS - now;
-		if (wait > 0) return wait;
-		starts[slot] = now;
-		this.next[rateClass] = (slot + 1) % limit;
+		const next = this.nextStart[rateClass];
+		if (next > now) return Math.ceil(next - now);
+		// On schedule (a waiter wakes up to a millisecond late, sleep being whole milliseconds) the next slot follows this
+		// one's; after a pause it follows now.
+		this.nextStart[rateClass] = Math.max(next, now - 1) + WINDOW_MS / this.limits[rateClass];
 		return 0;
 	}
 
