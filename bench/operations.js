@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * node bench/operations.js [--n8n2] [--rtt MS] [--scale F] [--ops LIST] [--send-parallel LIST]
+ * node bench/operations.js [--n8n2] [--rtt MS] [--scale F] [--ops LIST] [--send-parallel LIST] [--loopback]
  *
  * Every operation of the Lago Events node inside a real n8n (`n8n execute`), on an emulated network (HTTPS through a
  * proxy adding MS of round trip, default 50; bench/lib/network.js) in front of a sandbox that enforces Lago Cloud's
@@ -14,7 +14,9 @@
  * 3 periods, Get Many 10,000 events, Estimate Instant Fees 10,000 items, Send 10,000 items) times --scale (default 1).
  * Figures: seconds (n8n's executionTime of the node; the floor script's own timer), requests, connections the proxy
  * accepted, 429s the sandbox answered. --send-parallel 10,20,32 adds Send rows with those Parallel Requests.
- * Writes bench/results/operations-<flavour>.json.
+ * --loopback: instead, the sandbox on loopback as a self-hosted Lago (no limits enforced, the credential's Rate Limits
+ * None), each operation's default beside Parallel Requests 1 (one request at a time, as before) and the floors.
+ * Writes bench/results/operations-<flavour>[-loopback].json.
  */
 const fs = require('fs');
 const path = require('path');
@@ -27,9 +29,9 @@ const { parseOptions } = require('../scripts/lib/cli');
 const { startNetwork } = require('./lib/network');
 
 const ALL_OPS = ['get', 'estimateFees', 'getCurrent', 'getPast', 'getMany', 'estimateInstantFees', 'create'];
-const { flavour, rtt: RTT, scale: SCALE, ops: OPS_TEXT, sendParallel: SEND_PARALLEL } = parseOptions(process.argv.slice(2), {
-	defaults: { flavour: 'n8n1', rtt: 50, scale: 1, ops: ALL_OPS.join(','), sendParallel: '' },
-	flags: { '--n8n2': { flavour: 'n8n2' } },
+const { flavour, rtt: RTT, scale: SCALE, ops: OPS_TEXT, sendParallel: SEND_PARALLEL, loopback: LOOPBACK } = parseOptions(process.argv.slice(2), {
+	defaults: { flavour: 'n8n1', rtt: 50, scale: 1, ops: ALL_OPS.join(','), sendParallel: '', loopback: false },
+	flags: { '--n8n2': { flavour: 'n8n2' }, '--loopback': { loopback: true } },
 	values: { '--rtt': ['rtt', Number], '--scale': ['scale', Number], '--ops': ['ops'], '--send-parallel': ['sendParallel'] },
 	helpFile: __filename,
 	helpLines: [3, 19],
@@ -150,18 +152,24 @@ function seed(sb, op, n) {
 
 async function main() {
 	await ensureN8n(flavour);
-	const sb = await startSandbox({ port: 0, apiKey: API_KEY, enforceRateLimits: true });
-	const network = await startNetwork(sb.url, { rttMs: RTT, tls: true });
+	const sb = await startSandbox({ port: 0, apiKey: API_KEY, enforceRateLimits: !LOOPBACK });
+	// On loopback no proxy: connections are not counted, and nothing needs the certificate.
+	const network = LOOPBACK
+		? { url: sb.url, caFile: undefined, idle: async () => 0, resetConnections: () => undefined, connections: () => undefined, stop: async () => undefined }
+		: await startNetwork(sb.url, { rttMs: RTT, tls: true });
 	const apiUrl = `${network.url}/api/v1`;
 	const n8n = await N8nInstance.create(flavour, { tarball: await currentTarball() });
 	const rows = [];
 	try {
-		await n8n.importCredentials([{ id: CRED.id, name: CRED.name, type: 'lagoApi', data: { region: 'custom', baseUrl: network.url, apiKey: API_KEY } }]);
+		await n8n.importCredentials([{ id: CRED.id, name: CRED.name, type: 'lagoApi', data: { region: 'custom', baseUrl: network.url, apiKey: API_KEY, ...(LOOPBACK ? { rateLimits: 'none' } : {}) } }]);
 		const lago = (parameters) => ({ type: 'n8n-nodes-lago.lagoEvents', typeVersion: 1, credentials: { lagoApi: CRED }, parameters });
 		const plan = [];
 		OPS.forEach((op, o) => {
 			const n = Math.max(op === 'getMany' || op === 'estimateInstantFees' ? 100 : 1, Math.round(WORKLOAD[op] * SCALE));
 			plan.push({ op, n, key: 'node', label: 'Lago Events, default settings', wf: workflow(`benchOp${o}n`.padEnd(16, '0'), op, n, lago(lagoParameters(op))) });
+			if (LOOPBACK) {
+				plan.push({ op, n, key: 'node p1', label: 'Lago Events, Parallel Requests 1 (one at a time, as before)', wf: workflow(`benchOp${o}s1`.padEnd(16, '0'), op, n, lago(lagoParameters(op, op === 'getMany' || op === 'estimateInstantFees' ? {} : { parallelRequests: 1 }))) });
+			}
 			if (op === 'create') {
 				for (const p of SEND_PARALLEL ? SEND_PARALLEL.split(',').map(Number) : []) {
 					plan.push({ op, n, key: `node p${p}`, label: `Lago Events, Parallel Requests ${p}`, wf: workflow(`benchOp${o}p${p}`.padEnd(16, '0'), op, n, lago(lagoParameters(op, { parallelRequests: p }))) });
@@ -178,7 +186,7 @@ async function main() {
 			if (open > 0) throw new Error(`${open} connections still open`);
 			sb.reset();
 			seed(sb, row.op, row.n);
-			sb.setRateLimits(true);
+			sb.setRateLimits(!LOOPBACK);
 			network.resetConnections();
 			console.log(`${LABEL[row.op]} x ${row.n}: ${row.label}...`);
 			let seconds;
@@ -188,7 +196,7 @@ async function main() {
 					const out = path.join(n8n.folder, `bench-${row.wf.id}.out`);
 					const r = await run(n8n.flavour.node, [n8n.flavour.bin, 'execute', `--id=${row.wf.id}`, '--rawOutput'], {
 						cwd: n8n.folder,
-						env: n8n.env({ N8N_RUNNERS_ENABLED: 'true', NODE_EXTRA_CA_CERTS: network.caFile }),
+						env: n8n.env({ N8N_RUNNERS_ENABLED: 'true', ...(network.caFile ? { NODE_EXTRA_CA_CERTS: network.caFile } : {}) }),
 						timeoutMs: 1_800_000,
 						stdoutFile: out,
 					});
@@ -203,7 +211,7 @@ async function main() {
 				} else {
 					const r = await run(process.execPath, [path.join(__dirname, 'lib', 'read-floor.js'), apiUrl, API_KEY, row.op, String(row.n), String(row.concurrency)], {
 						timeoutMs: 1_800_000,
-						env: { ...process.env, NODE_EXTRA_CA_CERTS: network.caFile },
+						env: { ...process.env, ...(network.caFile ? { NODE_EXTRA_CA_CERTS: network.caFile } : {}) },
 					});
 					if (r.code !== 0) throw new Error(r.stderr.slice(-400));
 					seconds = JSON.parse(r.stdout.trim().split('\n').pop()).seconds;
@@ -224,7 +232,7 @@ async function main() {
 		await sb.stop();
 	}
 	const label = FLAVOURS[flavour].label;
-	console.log(`\n${label}, ${RTT} ms RTT over TLS, sandbox enforcing Lago Cloud's limits, workloads x ${SCALE}`);
+	console.log(LOOPBACK ? `\n${label}, loopback, self-hosted (no limits), workloads x ${SCALE}` : `\n${label}, ${RTT} ms RTT over TLS, sandbox enforcing Lago Cloud's limits, workloads x ${SCALE}`);
 	console.log('| operation | items | Lago Events s | floor sequential s | node / floor | floor x10 s | HTTP Request s | connections node / floor1 / floor10 / http | 429s node / floor10 / http |');
 	console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
 	const fmt = (r) => (!r ? '–' : r.failed ? 'failed' : r.seconds.toFixed(2));
@@ -232,15 +240,15 @@ async function main() {
 		const get = (key) => rows.find((r) => r.op === op && r.key === key);
 		const [node, f1, f10, http] = ['node', 'floor1', 'floor10', 'http'].map(get);
 		const ratio = node && f1 && !node.failed && !f1.failed ? `${(node.seconds / f1.seconds).toFixed(2)}x` : '–';
-		const c = (r) => (r && !r.failed ? r.connections : '–');
+		const c = (r) => (r && !r.failed && r.connections !== undefined ? r.connections : '–');
 		const l = (r) => (r && !r.failed ? r.rateLimited : '–');
 		console.log(`| ${LABEL[op]} | ${node?.items ?? '–'} | ${fmt(node)} | ${fmt(f1)} | ${ratio} | ${fmt(f10)} | ${fmt(http)} | ${c(node)} / ${c(f1)} / ${c(f10)} / ${c(http)} | ${l(node)} / ${l(f10)} / ${l(http)} |`);
 		for (const extra of rows.filter((r) => r.op === op && r.key.startsWith('node p'))) {
 			console.log(`|   ${extra.label} | ${extra.items} | ${fmt(extra)} | | ${f1 && !extra.failed ? `${(extra.seconds / f1.seconds).toFixed(2)}x` : '–'} | | | ${c(extra)} | ${l(extra)} |`);
 		}
 	}
-	const file = path.join(__dirname, 'results', `operations-${flavour}.json`);
-	fs.writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), flavour: label, rttMs: RTT, scale: SCALE, command: `node bench/operations.js ${process.argv.slice(2).join(' ')}`, rows }, null, 2)}\n`);
+	const file = path.join(__dirname, 'results', `operations-${flavour}${LOOPBACK ? '-loopback' : ''}.json`);
+	fs.writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), flavour: label, rttMs: LOOPBACK ? 0 : RTT, scale: SCALE, command: `node bench/operations.js ${process.argv.slice(2).join(' ')}`, rows }, null, 2)}\n`);
 	console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
 }
 
