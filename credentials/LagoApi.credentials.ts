@@ -48,6 +48,29 @@ export class LagoApi implements ICredentialType {
 			displayOptions: { show: { region: ['custom'] } },
 		},
 		{
+			// On the credential, not the node: the limit belongs to the server the credential points at, so every node
+			// and operation using it gets it at once, and no node can forget it.
+			displayName: 'Rate Limits',
+			name: 'rateLimits',
+			type: 'options',
+			options: [
+				{
+					name: "Keep to Lago Cloud's Limits",
+					value: 'lagoCloud',
+					description: 'Per node run, at most 500 event requests, 200 current-usage requests and 50 other requests a second',
+				},
+				{
+					name: 'None',
+					value: 'none',
+					description: 'For a self-hosted Lago without a rate limiter: requests go out as fast as Parallel Requests allows',
+				},
+			],
+			default: 'lagoCloud',
+			description:
+				"Self-hosted Lago has no rate limiter: choose None to let parallel requests go as fast as your server answers. Keep Lago Cloud's limits if this URL leads to Lago Cloud (e.g. through a proxy).",
+			displayOptions: { show: { region: ['custom'] } },
+		},
+		{
 			displayName: 'API Key',
 			name: 'apiKey',
 			type: 'string',

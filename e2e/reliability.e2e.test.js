@@ -113,14 +113,22 @@ describe.each(FLAVOURS)('Reliability and tool use in %s', (label, key) => {
 		expect(sb.stats().distinctTransactionIds).toBe(250);
 	});
 
-	test('AI tool: $fromAI() arguments from a tool call reach Lago; a repeated call with the same transaction_id is not counted twice', async () => {
+	// The tool's External Subscription ID and `team` map `$json`, which n8n evaluates against the agent's input item
+	// (sub_demo_1, billing-team), not against the tool call's arguments (whose subscription_id is sub_demo_2).
+	test('AI tool: $fromAI() arguments from a tool call and $json from the agent item reach Lago; a repeated call with the same transaction_id is not counted twice', async () => {
 		const first = await run('lagoE2eTool0001');
 		const output = first.nodeItems('Tool Executor');
 		expect(output).toHaveLength(1);
 		expect(JSON.stringify(output[0].json)).toContain('e2e-tool-call-1');
 		expect(sb.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /api/v1/events 200']);
 		expect(sb.requests[0].body).toEqual({
-			event: { transaction_id: 'e2e-tool-call-1', external_subscription_id: 'sub_demo_1', code: 'storage_gb', timestamp: 1768471200, properties: { gb: 3.5 } },
+			event: {
+				transaction_id: 'e2e-tool-call-1',
+				external_subscription_id: 'sub_demo_1',
+				code: 'storage_gb',
+				timestamp: 1768471200,
+				properties: { gb: 3.5, team: 'billing-team', requested_subscription: 'sub_demo_2' },
+			},
 		});
 		const second = await run('lagoE2eTool0001');
 		expect(JSON.stringify(second.nodeItems('Tool Executor')[0].json)).toContain('already_ingested');

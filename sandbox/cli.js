@@ -16,7 +16,8 @@ const USAGE = `Usage: node sandbox/cli.js [options]
   --fault-503 P            probability of an HTML 503
   --fault-reset P          probability of a dropped connection
   --fault-reset-seconds S  X-RateLimit-Reset sent with a 429 (default 1)
-  --fault-first-fail N     the first N events requests get a 503`;
+  --fault-first-fail N     the first N events requests get a 503
+  --lago-cloud-limits on   answer 429 over Lago Cloud's limits (500/s ingestion, 200/s current usage, 50/s other)`;
 
 /** @type {Record<string, string>} flag -> key in the parsed result */
 const FLAGS = {
@@ -32,6 +33,7 @@ const FLAGS = {
 	'--fault-reset': 'rateReset',
 	'--fault-reset-seconds': 'resetSeconds',
 	'--fault-first-fail': 'firstAttemptsFail',
+	'--lago-cloud-limits': 'cloudLimits',
 };
 const FAULT_KEYS = ['seed', 'rate429', 'rate503', 'rateReset', 'resetSeconds', 'firstAttemptsFail'];
 
@@ -66,6 +68,7 @@ function toOptions(args) {
 		batchMaxLength: args.batchMax !== undefined ? Number(args.batchMax) : undefined,
 		rejectTransactionIds: args.reject ? args.reject.split(',').filter(Boolean) : [],
 		webhookHmacKey: args.webhookHmacKey,
+		enforceRateLimits: args.cloudLimits === 'on',
 		faults: hasFaults
 			? Object.fromEntries(FAULT_KEYS.filter((k) => args[k] !== undefined).map((k) => [k, Number(args[k])]))
 			: null,

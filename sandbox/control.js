@@ -48,6 +48,10 @@ function handleControl(method, name, readJson, state) {
 			}
 			case 'POST seed':
 				return { status: 200, body: { events: state.seedEvents(/** @type {unknown[]} */ (readJson())) } };
+			case 'POST rate-limits': {
+				const body = /** @type {{ enforce?: boolean }} */ (readJson() || {});
+				return { status: 200, body: { enforce: state.setRateLimits(body.enforce) } };
+			}
 			case 'POST batch-max': {
 				const body = /** @type {{ batchMaxLength?: number }} */ (readJson() || {});
 				return { status: 200, body: { batchMaxLength: state.setBatchMaxLength(body.batchMaxLength) } };

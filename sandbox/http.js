@@ -58,35 +58,57 @@ function serviceUnavailable() {
 	};
 }
 
+/** Lago Cloud's published per-organisation budgets, requests per second (api-reference/rate-limits). */
+const LAGO_CLOUD_LIMITS = { ingestion: 500, currentUsage: 200, other: 50 };
+
 /**
- * Lago Cloud's published per-second budgets: 500 for event ingestion, 50 for the rest.
- * The sandbox only reports them; throttling is left to the seeded fault mode.
+ * Which of Lago Cloud's budgets a request counts against: event ingestion (POST /events and /events/batch), current
+ * usage, or everything else (reads, estimates, past usage). undefined for what is not the API.
+ * @param {string} method @param {string[]} segments
+ * @returns {'ingestion' | 'currentUsage' | 'other' | undefined}
+ */
+function rateClass(method, segments) {
+	if (segments[0] !== 'api' || segments[1] !== 'v1') return undefined;
+	if (method === 'POST' && segments[2] === 'events' && (segments.length === 3 || (segments.length === 4 && segments[3] === 'batch'))) return 'ingestion';
+	if (segments[2] === 'customers' && segments[4] === 'current_usage') return 'currentUsage';
+	return 'other';
+}
+
+/**
+ * Lago Cloud's per-second windows, one per budget. They always fill the X-RateLimit headers; with `enforce` on, a
+ * request over its budget is answered 429 like Lago Cloud does (X-RateLimit-Remaining 0, X-RateLimit-Reset the seconds
+ * left in the window), so a client's 429s can be counted.
  */
 class RateWindow {
 	constructor() {
 		this.windowStart = 0;
 		/** @type {Record<string, number>} */
 		this.counts = {};
+		this.enforce = false;
 	}
 
 	/**
-	 * @param {boolean} isIngestion
+	 * @param {'ingestion' | 'currentUsage' | 'other'} bucket
 	 * @param {number} nowMs
-	 * @returns {Record<string, string>}
+	 * @returns {{ headers: Record<string, string>, limited: boolean, resetSeconds: number }}
 	 */
-	take(isIngestion, nowMs) {
+	take(bucket, nowMs) {
 		const second = Math.floor(nowMs / 1000) * 1000;
 		if (second !== this.windowStart) {
 			this.windowStart = second;
 			this.counts = {};
 		}
-		const bucket = isIngestion ? 'ingestion' : 'other';
-		const limit = isIngestion ? 500 : 50;
+		const limit = LAGO_CLOUD_LIMITS[bucket];
 		this.counts[bucket] = (this.counts[bucket] || 0) + 1;
+		const resetSeconds = Math.max(1, Math.ceil((second + 1000 - nowMs) / 1000));
 		return {
-			'X-RateLimit-Limit': String(limit),
-			'X-RateLimit-Remaining': String(Math.max(0, limit - this.counts[bucket])),
-			'X-RateLimit-Reset': String(Math.max(1, Math.ceil((second + 1000 - nowMs) / 1000))),
+			headers: {
+				'X-RateLimit-Limit': String(limit),
+				'X-RateLimit-Remaining': String(Math.max(0, limit - this.counts[bucket])),
+				'X-RateLimit-Reset': String(resetSeconds),
+			},
+			limited: this.enforce && this.counts[bucket] > limit,
+			resetSeconds,
 		};
 	}
 }
@@ -117,5 +139,7 @@ module.exports = {
 	tooManyRequests,
 	serviceUnavailable,
 	RateWindow,
+	rateClass,
+	LAGO_CLOUD_LIMITS,
 	send,
 };

@@ -26,6 +26,8 @@ export interface SandboxOptions {
 	apiKey?: string;
 	/** Default 100. */
 	batchMaxLength?: number;
+	/** Answer requests over Lago Cloud's per-second limits (500 ingestion, 200 current usage, 50 other) with 429. */
+	enforceRateLimits?: boolean;
 	faults?: FaultOptions | null;
 	/** Events with these transaction_ids fail like a billable-metric expression error. */
 	rejectTransactionIds?: string[];
@@ -47,6 +49,8 @@ export interface RequestRecord {
 	/** null when the connection was reset without an answer. */
 	status: number | null;
 	fault: Fault | undefined;
+	/** Answered 429 by Lago Cloud's limits (enforceRateLimits), not by a seeded fault. */
+	rateLimited?: boolean;
 	/** Arrival time, epoch milliseconds. */
 	at: number;
 	/** When the answer was sent, epoch milliseconds; undefined while pending or when the connection was reset. */
@@ -70,6 +74,8 @@ export interface SandboxStats {
 	requests: number;
 	byStatus: Record<string, number>;
 	faults: { 429: number; 503: number; reset: number };
+	/** Requests answered 429 by Lago Cloud's limits (enforceRateLimits). */
+	rateLimited: number;
 	storedEvents: number;
 	distinctTransactionIds: number;
 	/** From the first request's arrival to the last answer, in ms (null before any request). */
@@ -104,6 +110,8 @@ export interface Sandbox {
 	setFaults(faults: FaultOptions | null): void;
 	setRejectTransactionIds(ids: string[]): void;
 	setBatchMaxLength(n: number): void;
+	/** Enforce Lago Cloud's per-second limits (429 over them), or only report them in X-RateLimit headers. */
+	setRateLimits(enforce: boolean): void;
 	/** Webhook endpoints, signing keys and deliveries (sandbox/webhooks.js). */
 	readonly webhooks: WebhookCenter;
 	stop(): Promise<void>;

@@ -10,7 +10,7 @@ const { createServer } = require('./server');
  * @typedef {import('./state').RequestRecord} RequestRecord
  * @typedef {import('./store').StoredEvent} StoredEvent
  * @typedef {{ port?: number, host?: string, apiKey?: string, batchMaxLength?: number,
- *   faults?: FaultOptions | null, rejectTransactionIds?: string[], webhookHmacKey?: string }} SandboxOptions
+ *   faults?: FaultOptions | null, rejectTransactionIds?: string[], webhookHmacKey?: string, enforceRateLimits?: boolean }} SandboxOptions
  * @typedef {{
  *   url: string, apiUrl: string, apiKey: string, port: number,
  *   readonly requests: RequestRecord[], readonly events: StoredEvent[],
@@ -18,6 +18,7 @@ const { createServer } = require('./server');
  *   snapshot: () => ReturnType<SandboxState['snapshot']>, restore: (snap: ReturnType<SandboxState['snapshot']>) => void,
  *   seedEvents: (events: object[]) => StoredEvent[], setFaults: (faults: FaultOptions | null) => void,
  *   setRejectTransactionIds: (ids: string[]) => void, setBatchMaxLength: (n: number) => void,
+ *   setRateLimits: (enforce: boolean) => void,
  *   webhooks: import('./webhooks').WebhookCenter,
  *   stop: () => Promise<void> }} Sandbox
  */
@@ -68,6 +69,9 @@ async function startSandbox(options = {}) {
 		},
 		setBatchMaxLength: (n) => {
 			state.setBatchMaxLength(n);
+		},
+		setRateLimits: (enforce) => {
+			state.setRateLimits(enforce);
 		},
 		webhooks: state.webhooks,
 		stop: () => {

@@ -114,8 +114,9 @@ async function handle(state, req, res) {
 		record.body = parsed;
 	}
 
-	const isIngestion = method === 'POST' && segments[0] === 'api' && segments[1] === 'v1' && segments[2] === 'events';
-	const rateHeaders = state.rate.take(isIngestion, Date.now());
+	// Every answer carries the X-RateLimit headers; only API requests are limited.
+	const rate = state.rate.take(http.rateClass(method, segments) ?? 'other', Date.now());
+	const rateHeaders = rate.headers;
 
 	/** @param {Reply} reply */
 	const reply = (reply) => {
@@ -130,6 +131,13 @@ async function handle(state, req, res) {
 			return JSON.parse(text);
 		};
 		return reply(await handleControl(method, segments.slice(1).join('/'), readJson, state));
+	}
+
+	// Lago Cloud's limits, when the sandbox enforces them: checked before authentication, as a rate limiter in front
+	// of the app would.
+	if (rate.limited && segments[0] === 'api') {
+		if (record) record.rateLimited = true;
+		return reply(http.tooManyRequests(rate.resetSeconds));
 	}
 
 	if (segments[0] === 'api' && segments[1] === 'v1' && (segments[2] === 'webhook_endpoints' || segments[2] === 'webhooks')) {

@@ -12,9 +12,9 @@ const { WebhookCenter } = require('./webhooks');
  * @typedef {import('./faults').FaultOptions} FaultOptions
  * @typedef {{ method: string, path: string, query: Record<string, string>, headers: import('node:http').IncomingHttpHeaders,
  *   rawBody: string, body: unknown, status: number | null, fault: undefined | '429' | '503' | 'reset', at: number,
- *   answeredAt: number | undefined }} RequestRecord
+ *   answeredAt: number | undefined, rateLimited?: boolean }} RequestRecord
  * @typedef {{ apiKey?: string, batchMaxLength?: number, faults?: FaultOptions | null, rejectTransactionIds?: string[],
- *   webhookHmacKey?: string }} StateOptions
+ *   webhookHmacKey?: string, enforceRateLimits?: boolean }} StateOptions
  */
 
 const DEFAULT_API_KEY = 'lago-sandbox-key';
@@ -27,6 +27,7 @@ class SandboxState {
 		this.store = new EventStore();
 		this.faults = new FaultInjector(options.faults);
 		this.rate = new RateWindow();
+		this.rate.enforce = options.enforceRateLimits === true;
 		/** @type {RequestRecord[]} one array for the whole life of the sandbox, so references stay valid */
 		this.requests = [];
 		this.batchMaxLength = DEFAULT_BATCH_MAX_LENGTH;
@@ -34,6 +35,15 @@ class SandboxState {
 		this.store.setRejectIds(options.rejectTransactionIds || []);
 		/** Webhook endpoints, signing keys and deliveries; reset() leaves them, /_sandbox/webhooks/reset clears them. */
 		this.webhooks = new WebhookCenter({ hmacKey: options.webhookHmacKey });
+	}
+
+	/** Answer requests over Lago Cloud's per-second limits with 429, as Lago Cloud does (off: only report them). */
+	setRateLimits(enforce) {
+		this.rate.enforce = enforce === true;
+		// A fresh window: requests made before the limits were switched on do not count against them.
+		this.rate.windowStart = 0;
+		this.rate.counts = {};
+		return this.rate.enforce;
 	}
 
 	stats() {
@@ -48,6 +58,8 @@ class SandboxState {
 			requests: this.requests.length,
 			byStatus,
 			faults,
+			/** Answered 429 by Lago Cloud's limits (setRateLimits(true)), not by seeded faults. */
+			rateLimited: this.requests.filter((r) => r.rateLimited).length,
 			storedEvents: this.store.events.length,
 			distinctTransactionIds: this.store.distinctTransactionIds(),
 			trafficSpanMs: this.trafficSpanMs(),

@@ -15,6 +15,7 @@ import type {
 
 import { describeLagoError, itemError, lagoApiError } from './errors';
 import type { DescribedError, LagoErrorContext } from './errors';
+import { RateLimiter, rateClassOf } from './rateLimiter';
 
 /**
  * The one way this node talks to Lago: base URL and auth from the credential, the body serialised once (so every retry
@@ -28,7 +29,12 @@ export interface LagoCredentials {
 	region?: string;
 	baseUrl?: string;
 	apiKey?: string;
+	/** `none` lifts Lago Cloud's limits for a self-hosted Lago (shown for region `custom` only). */
+	rateLimits?: string;
 }
+
+/** Whether requests keep to Lago Cloud's limits: always on Lago Cloud, and on a self-hosted URL unless lifted. */
+export const keepsLagoCloudLimits = (credentials: LagoCredentials): boolean => credentials.region !== 'custom' || credentials.rateLimits !== 'none';
 
 export class CredentialError extends Error {}
 
@@ -160,7 +166,7 @@ export interface LagoResponse {
 type TransportContext = (IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions) & { getExecutionCancelSignal?: () => AbortSignal | undefined };
 
 /** The credential of one node run, checked once: where requests go and what n8n authenticates them with. */
-type Connection = { baseURL: string; credentialsDecrypted: ICredentialsDecrypted } | { problem: string };
+type Connection = { baseURL: string; credentialsDecrypted: ICredentialsDecrypted; limited: boolean } | { problem: string };
 
 // In n8n every getCredentials() reads and decrypts the credential; one node run needs it, checked, once.
 const connectionsByRun = new WeakMap<object, Promise<Connection>>();
@@ -170,7 +176,7 @@ async function connect(ctx: TransportContext): Promise<Connection> {
 	try {
 		checkApiKey(credentials);
 		const data = credentials as ICredentialDataDecryptedObject;
-		return { baseURL: resolveBaseUrl(credentials), credentialsDecrypted: { id: '', name: 'lagoApi', type: 'lagoApi', data } };
+		return { baseURL: resolveBaseUrl(credentials), credentialsDecrypted: { id: '', name: 'lagoApi', type: 'lagoApi', data }, limited: keepsLagoCloudLimits(credentials) };
 	} catch (error) {
 		return { problem: (error as Error).message };
 	}
@@ -205,6 +211,18 @@ export function rateLimitGate(ctx: object): RateLimitGate {
 	return gate;
 }
 
+/** One limiter per node run, shared by every request of the run, parallel ones included. */
+const limitersByRun = new WeakMap<object, RateLimiter>();
+
+export function runRateLimiter(ctx: object): RateLimiter {
+	let limiter = limitersByRun.get(ctx);
+	if (!limiter) {
+		limiter = new RateLimiter();
+		limitersByRun.set(ctx, limiter);
+	}
+	return limiter;
+}
+
 /** Waits while the run's gate is closed; false when the execution was cancelled meanwhile. */
 async function passGate(gate: RateLimitGate, signal: AbortSignal | undefined): Promise<boolean> {
 	for (let wait = gate.openAt - Date.now(); wait > 0; wait = gate.openAt - Date.now()) {
@@ -237,7 +255,7 @@ export async function sendToLago(
 ): Promise<LagoResponse> {
 	const connection = await loadConnection(this);
 	if ('problem' in connection) throw itemError(this.getNode(), connection.problem, itemIndex, 'Open the Lago API credential and correct it.');
-	const { baseURL, credentialsDecrypted } = connection;
+	const { baseURL, credentialsDecrypted, limited } = connection;
 	const options: IHttpRequestOptions = {
 		method: request.method,
 		baseURL,
@@ -263,12 +281,18 @@ export async function sendToLago(
 	const signal = this.getExecutionCancelSignal?.();
 	const started = Date.now();
 	const gate = rateLimitGate(this);
+	const limiter = limited ? runRateLimiter(this) : undefined;
+	const rateClass = rateClassOf(request.method, request.path);
 	let ambiguous = false;
 	for (let attempt = 1; ; attempt++) {
 		let waitMs: number | undefined;
-		if (!(await passGate(gate, signal))) {
-			throw itemError(this.getNode(), `The execution was cancelled while waiting for Lago's rate limit to reset (${request.method} ${request.path})`, itemIndex);
-		}
+		// Every attempt counts against Lago's limit, retries included; a 429 that closed the gate while this request
+		// waited for the limiter holds it too.
+		do {
+			if (!(await passGate(gate, signal)) || (limiter && !(await limiter.take(rateClass, () => signal?.aborted === true)))) {
+				throw itemError(this.getNode(), `The execution was cancelled while waiting for Lago's rate limit to reset (${request.method} ${request.path})`, itemIndex);
+			}
+		} while (gate.openAt > Date.now());
 		try {
 			const response = (await this.helpers.httpRequestWithAuthentication.call(this, 'lagoApi', { ...options }, { credentialsDecrypted })) as {
 				statusCode: number;

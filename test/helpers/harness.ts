@@ -219,7 +219,7 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
  * The node as an AI agent sees it: n8n-core's own createNodeAsTool (tool name, description and the schema built from
  * $fromAI() placeholders) and makeHandleToolInvocation (how an agent's tool call runs the node), as in n8n.
  */
-export function asAiTool(parameters: INodeParameters, credentials: ICredentialDataDecryptedObject, nodeName = 'Send usage to Lago') {
+export function asAiTool(parameters: INodeParameters, credentials: ICredentialDataDecryptedObject, nodeName = 'Send usage to Lago', agentItem: IDataObject = {}) {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { createNodeAsTool } = require('n8n-core/dist/execution-engine/node-execution-context/utils/create-node-as-tool');
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -229,9 +229,11 @@ export function asAiTool(parameters: INodeParameters, credentials: ICredentialDa
 	const workflow = makeWorkflow(node);
 	const additionalData = makeAdditionalData(node, credentials, 'exec-tool-1');
 	const runExecutionData = { startData: {}, resultData: { runData: {} }, executionData: { contextData: {}, nodeExecutionStack: [], metadata: {}, waitingExecution: {}, waitingExecutionSource: {} } } as unknown as IRunExecutionData;
-	const executeData: IExecuteData = { node: agent, data: { main: [[{ json: {} }]] }, source: null };
+	// The agent's input item: what `$json` means in the tool's parameters (the tool call's arguments are its input data).
+	const agentItems = [{ json: agentItem }];
+	const executeData: IExecuteData = { node: agent, data: { main: [agentItems] }, source: null };
 	const contextFactory = (runIndex: number) =>
-		new SupplyDataContext(workflow, node, additionalData, 'manual', runExecutionData, runIndex, [{ json: {} }], {}, 'ai_tool', executeData, [], undefined, agent);
+		new SupplyDataContext(workflow, node, additionalData, 'manual', runExecutionData, runIndex, agentItems, {}, 'ai_tool', executeData, [], undefined, agent);
 	const handleToolInvocation = makeHandleToolInvocation(contextFactory, node, lagoEvents, runExecutionData);
 	const { response } = createNodeAsTool({ node, nodeType: lagoEvents, handleToolInvocation });
 	return { tool: response as { name: string; description: string; schema: any; invoke: (args: object) => Promise<string> }, runExecutionData, node };

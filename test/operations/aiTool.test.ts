@@ -46,6 +46,19 @@ describe('Lago Events as an AI agent tool', () => {
 		expect(sandbox().stats().storedEvents).toBe(1);
 	});
 
+	test('$json in a tool parameter is the agent\'s input item, as n8n evaluates it, not the tool call\'s arguments', async () => {
+		const parameters = {
+			...sendParameters,
+			externalSubscriptionId: '={{ $json.subscription_id }}',
+			properties: { property: [{ key: 'gb', value: "={{ $fromAI('gb', 'Gigabytes used', 'number') }}" }, { key: 'team', value: '={{ $json.team }}' }, { key: 'asked', value: "={{ $fromAI('subscription_id', 'Subscription', 'string') }}" }] },
+		};
+		const { tool } = asAiTool(parameters, credentials(), 'Send usage to Lago', { subscription_id: 'sub_demo_1', team: 'billing-team' });
+		await tool.invoke({ subscription_id: 'sub_demo_2', team: 'from-the-tool-call', metric_code: 'storage_gb', transaction_id: 'agent-json-1', gb: 1 });
+		expect(sandbox().requests.map((r) => r.body)).toEqual([
+			{ event: expect.objectContaining({ transaction_id: 'agent-json-1', external_subscription_id: 'sub_demo_1', properties: { gb: 1, team: 'billing-team', asked: 'sub_demo_2' } }) },
+		]);
+	});
+
 	test('with no transaction_id from the agent, each tool call derives its own id (no collision across calls)', async () => {
 		const { tool } = asAiTool({ ...sendParameters, transactionId: '' }, credentials());
 		expect(Object.keys(tool.schema.shape)).not.toContain('transaction_id');

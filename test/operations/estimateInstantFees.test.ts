@@ -148,7 +148,8 @@ describe('Estimate Instant Fees', () => {
 		test('only the failing batch falls back; the other batches stay batched', async () => {
 			const many = Array.from({ length: 201 }, (_, i) => ({ sub: i === 150 ? 'sub_nope' : 'sub_demo_1', code: 'api_calls', tx: `t${i}` }));
 			const result = await run(mapped, { items: many, continueOnFail: true });
-			expect(requestsTo('batch_estimate_instant_fees').map((r) => r.status)).toEqual([200, 500, 500, 200]);
+			// Batches overlap, so the retried 500 and the third batch arrive in either order.
+			expect(requestsTo('batch_estimate_instant_fees').map((r) => r.status).sort()).toEqual([200, 200, 500, 500]);
 			expect(requestsTo('estimate_instant_fees')).toHaveLength(100);
 			expect(result.json).toHaveLength(201);
 			expect(result.json.filter((j) => j.error).map((j) => j.error)).toEqual(['Lago found no active subscription with external ID "sub_nope" [item 150]']);

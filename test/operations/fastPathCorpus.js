@@ -65,6 +65,29 @@ function makeItem(value, index) {
 
 const items = () => values.map(([, value], index) => makeItem(value, index));
 
+/**
+ * In-process only (the differential test), after `values`: keys n8n's sandbox or the vm engine's bridge treat
+ * specially, as data. `$` and `globalThis` are plain data keys to n8n (the XML node stores attributes under `$`); the
+ * bridge markers are the vm engine's (`__isError: true` becomes an evaluation error there), so the fast path leaves
+ * those items to n8n (`engine: true`: never fast).
+ */
+const specialValues = [
+	// Keys n8n's sandbox or the vm engine's bridge treat specially, as data: `$` and `globalThis` are plain data keys
+	// to n8n (the XML node stores attributes under `$`); the bridge markers are the engine's (`__isError: true` is an
+	// evaluation error under vm), so the fast path leaves those items to n8n (`engine: true`: never fast).
+	['XML attributes under $', { $: { id: 'a1' }, _: 'text' }],
+	['globalThis key', { globalThis: 1, window: 2 }],
+	['__isError object', { __isError: true, message: 'not an error' }, { engine: true }],
+	['__isError false', { __isError: false }, { engine: true }],
+	['__isObject marker', { __isObject: true, __keys: ['a'], a: 1 }, { engine: true }],
+	['__isArray marker', { __isArray: true, __length: 2 }, { engine: true }],
+	['__isError in a list', [{ __isError: true }], { engine: true }],
+];
+const allValues = [...values, ...specialValues];
+const allItems = () => allValues.map(([, value], index) => makeItem(value, index));
+/** How many of allValues the fast path must answer itself (the others are the engine's by design). */
+const fastValueCount = allValues.filter(([, , flags]) => !(flags && flags.engine)).length;
+
 const forms = [
 	// $json paths
 	{ form: '={{ $json.v }}', fast: true },
@@ -141,6 +164,31 @@ const forms = [
 	{ form: '={{ $json["a\\"b"] }}', fast: false },
 	{ form: '={{ 012 }}', fast: false },
 	{ form: '=plain text', fast: false },
+	// `$` and `globalThis` written as names: n8n's sandbox throws for `$` (anywhere but a bare `obj.$`) and swaps
+	// `globalThis` for {}; the fast path refuses any expression naming them, or the sandbox's own variables.
+	{ form: '={{ $json.v.$.id }}', fast: false },
+	{ form: '={{ $json.v.$ }}', fast: false },
+	{ form: '={{ $json.v?.$ }}', fast: false },
+	{ form: '={{ $json["$"] }}', fast: false },
+	{ form: '={{ { $: $json.v } }}', fast: false, json: true },
+	{ form: '={{ { "$": $json.v } }}', fast: false, json: true },
+	{ form: '={{ { a: { $: 1 } } }}', fast: false, json: true },
+	{ form: '={{ $json.globalThis }}', fast: false },
+	{ form: '={{ $json.v.globalThis }}', fast: false },
+	{ form: '={{ { globalThis: $json.v } }}', fast: false, json: true },
+	{ form: '=x-{{ $json.v.$ }}', fast: false },
+	{ form: '={{ $json.__sanitize }}', fast: false },
+	{ form: '={{ $json.___n8n_data }}', fast: false },
+	{ form: '={{ $json.__isError }}', fast: true, minHits: 0 },
+	// more of our own: names next to the reserved ones stay fast, and paths into the special data
+	{ form: '={{ $json.$v }}', fast: true },
+	{ form: '={{ $json.v$ }}', fast: true },
+	{ form: '={{ { $v: $json.v, _: $json.s } }}', fast: true, json: true },
+	{ form: "={{ $json.v['_'] ?? $json.v?.globalThis ?? 'none' }}", fast: false },
+	{ form: "={{ $json.v?.['_'] ?? 'none' }}", fast: true, minHits: 0 },
+	{ form: "={{ $json.v?.message ?? 'none' }}", fast: true, minHits: 0 },
+	{ form: '={{ [$json.v, [$json.list, { l: $json.list }]] }}', fast: true },
+	{ form: '=t {{ [$json.v] }} {{ { x: $json.nested } }}', fast: true },
 ];
 
 /** The same expression written so that n8n's engine evaluates it: `$json` becomes `($json)`, which the fast path refuses. */
@@ -148,4 +196,4 @@ function engineOnly(form) {
 	return form.replace(/\{\{([\s\S]*?)\}\}/g, (whole, code) => `{{${code.replace(/\$json\b/g, '($json)')}}}`);
 }
 
-module.exports = { MISSING, values, items, makeItem, forms, engineOnly };
+module.exports = { MISSING, values, items, allValues, allItems, fastValueCount, makeItem, forms, engineOnly };

@@ -1,8 +1,6 @@
-import http from 'http';
-import type { AddressInfo } from 'net';
-
 import { API_KEY, runNode, sandboxCredentials, useSandbox } from '../helpers/harness';
 import type { RequestRecord } from '../../sandbox';
+import { holdingProxy } from '../helpers/holdingProxy';
 
 /**
  * Parallel Requests for Send and Send Batch, and the one rate-limit gate a node run shares: through n8n-core's engine
@@ -28,45 +26,6 @@ const run = (operation: 'create' | 'createBatch', items: object[], parameters: R
 
 const eventRequests = () => sandbox().requests.filter((r) => r.path.startsWith('/api/v1/events'));
 
-/**
- * The in-process sandbox answers each request at once, so overlap is measured in front of it: a proxy that holds
- * every answer for `holdMs` and counts the requests it is holding.
- */
-async function holdingProxy(target: string, holdMs: number, holdBeforeSending: (rawBody: string) => number = () => 0) {
-	let inFlight = 0;
-	let most = 0;
-	const server = http.createServer((req, res) => {
-		inFlight++;
-		most = Math.max(most, inFlight);
-		const chunks: Buffer[] = [];
-		req.on('data', (chunk: Buffer) => chunks.push(chunk));
-		req.on('end', () => {
-			const body = Buffer.concat(chunks);
-			const forward = () => {
-				const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-					const parts: Buffer[] = [];
-					answer.on('data', (chunk: Buffer) => parts.push(chunk));
-					answer.on('end', () =>
-						setTimeout(() => {
-							inFlight--;
-							res.writeHead(answer.statusCode ?? 502, answer.headers);
-							res.end(Buffer.concat(parts));
-						}, holdMs),
-					);
-				});
-				upstream.end(body);
-			};
-			setTimeout(forward, holdBeforeSending(body.toString('utf8')));
-		});
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	return {
-		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-		maxInFlight: () => most,
-		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-	};
-}
-
 const throughProxy = async (holdMs: number, body: (credentials: Record<string, string>) => Promise<unknown>, holdBeforeSending?: (rawBody: string) => number) => {
 	const proxy = await holdingProxy(sandbox().url, holdMs, holdBeforeSending);
 	try {
@@ -80,12 +39,12 @@ const throughProxy = async (holdMs: number, body: (credentials: Record<string, s
 const eventBody = (request: RequestRecord) => (request.body as { event: { transaction_id: string } }).event;
 
 describe('Send with Parallel Requests', () => {
-	test('by default up to 10 events are in flight; each item gets its own event and result, in input order', async () => {
+	test('by default up to 32 events are in flight; each item gets its own event and result, in input order', async () => {
 		const items = makeItems(60);
 		let result!: Awaited<ReturnType<typeof run>>;
-		const most = await throughProxy(30, async (credentials) => (result = await run('create', items, {}, { credentials })));
+		const most = await throughProxy(250, async (credentials) => (result = await run('create', items, {}, { credentials })));
 		expect(result.error).toBeUndefined();
-		expect(most).toBe(10);
+		expect(most).toBe(32);
 		const requests = eventRequests();
 		expect(requests).toHaveLength(60);
 		// Every item's own event, exactly once, whatever order they arrived in.
@@ -163,11 +122,11 @@ describe('Send with Parallel Requests', () => {
 
 	test.each([
 		[0, '0'],
-		[21, '21'],
+		[51, '51'],
 		[1.5, '1.5'],
 	])('Parallel Requests %p fails the node before any request', async (parallelRequests, got) => {
 		const result = await run('create', makeItems(3), { options: { parallelRequests } });
-		expect(result.error?.message).toBe(`Parallel Requests must be a whole number from 1 to 20, got ${got}`);
+		expect(result.error?.message).toBe(`Parallel Requests must be a whole number from 1 to 50, got ${got}`);
 		expect(sandbox().requests).toHaveLength(0);
 	});
 });
@@ -210,7 +169,7 @@ describe('one rate-limit gate for the whole node run', () => {
 		['createBatch', 2000, 20, 4],
 	] as const)('%s: after a 429 no request of the node is sent until X-RateLimit-Reset, then all are', async (operation, n, requestsWithout429, parallel) => {
 		sandbox().setFaults(oneRateLimit);
-		const result = await run(operation, makeItems(n));
+		const result = await run(operation, makeItems(n), { options: { parallelRequests: parallel } });
 		expect(result.error).toBeUndefined();
 		const requests = eventRequests();
 		const limited = requests.filter((r) => r.status === 429);

@@ -562,6 +562,40 @@ describe('Lago sandbox', () => {
 		});
 	});
 
+	describe("Lago Cloud's rate limits, enforced on request", () => {
+		afterEach(() => sb.setRateLimits(false));
+
+		it('answers the 51st other request and the 201st current-usage request of a second with 429, per budget, as Lago Cloud does', async () => {
+			sb.setRateLimits(true);
+			// Start at the beginning of a second so that the burst lands in one window.
+			while (Date.now() % 1000 > 200) await new Promise((resolve) => setTimeout(resolve, 10));
+			const others = await Promise.all(Array.from({ length: 60 }, () => get(sb, '/api/v1/billable_metrics')));
+			const usage = await Promise.all(Array.from({ length: 60 }, () => get(sb, '/api/v1/customers/cus_demo_1/current_usage?external_subscription_id=sub_demo_1')));
+			const limited = others.filter((r) => r.status === 429);
+			expect(limited).toHaveLength(10);
+			expect(limited[0].json).toEqual({ status: 429, error: 'Too Many Requests' });
+			expect(limited[0].headers.get('x-ratelimit-remaining')).toBe('0');
+			expect(Number(limited[0].headers.get('x-ratelimit-reset'))).toBe(1);
+			expect(others.filter((r) => r.status === 200)).toHaveLength(50);
+			expect(usage.every((r) => r.status === 200)).toBe(true);
+			expect(sb.stats().rateLimited).toBe(10);
+			expect(sb.requests.filter((r) => r.rateLimited)).toHaveLength(10);
+		});
+
+		it('only reports the limits when not enforcing them', async () => {
+			const answers = await Promise.all(Array.from({ length: 60 }, () => get(sb, '/api/v1/billable_metrics')));
+			expect(answers.every((r) => r.status === 200)).toBe(true);
+			expect(sb.stats().rateLimited).toBe(0);
+		});
+
+		it('is switched over HTTP too', async () => {
+			const on = await call(sb, 'POST', '/_sandbox/rate-limits', { body: { enforce: true }, key: null });
+			expect(on.json).toEqual({ enforce: true });
+			const off = await call(sb, 'POST', '/_sandbox/rate-limits', { body: { enforce: false }, key: null });
+			expect(off.json).toEqual({ enforce: false });
+		});
+	});
+
 	describe('recording and control', () => {
 		it('records every API request in arrival order with its outcome', async () => {
 			await post(sb, '/api/v1/events?debug=1', { event: ev('r1') });
@@ -587,6 +621,7 @@ describe('Lago sandbox', () => {
 				requests: 3,
 				byStatus: { 200: 1, 400: 1, 401: 1 },
 				faults: { 429: 0, 503: 0, reset: 0 },
+				rateLimited: 0,
 				storedEvents: 1,
 				distinctTransactionIds: 1,
 				trafficSpanMs: sb.requests[2].answeredAt - sb.requests[0].at,
@@ -646,6 +681,7 @@ describe('Lago sandbox', () => {
 				requests: 4,
 				byStatus: { 200: 1, 422: 2, 503: 1 },
 				faults: { 429: 0, 503: 1, reset: 0 },
+				rateLimited: 0,
 				storedEvents: 2,
 				distinctTransactionIds: 2,
 				trafficSpanMs: expect.any(Number),

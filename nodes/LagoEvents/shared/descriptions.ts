@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { DEFAULT_PARALLEL_REQUESTS_PER_ITEM, MAX_PARALLEL_REQUESTS_PER_ITEM } from './parallel';
 
 /** Parameters that several operations show. Each operation file picks the ones it needs for its own displayOptions. */
 
@@ -205,3 +206,10 @@ export const parallelRequestsOption = (max: number, defaultValue: number, descri
 	default: defaultValue,
 	description,
 });
+
+/** Parallel Requests of the per-item reads and estimates (Get, Estimate Fees, Get Current, Get Past). */
+export const perItemParallelRequestsOption: INodeProperties = parallelRequestsOption(
+	MAX_PARALLEL_REQUESTS_PER_ITEM,
+	DEFAULT_PARALLEL_REQUESTS_PER_ITEM,
+	`How many items may be in flight at once, from 1 to ${MAX_PARALLEL_REQUESTS_PER_ITEM}. Results stay in input order and paired to their items, each item still gets its own retries, and requests stay under Lago Cloud's rate limits unless the credential lifts them.`,
+);

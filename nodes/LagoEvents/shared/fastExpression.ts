@@ -43,6 +43,22 @@ const UNSAFE_KEYS = new Set([
 // n8n's vm engine answers these from the prototype of its proxy even when the item has such a key (`hasOwnProperty`).
 const isUnsafeKey = (key: string): boolean => UNSAFE_KEYS.has(key) || key in Object.prototype;
 
+// Names n8n's expression sandbox treats specially when they are written in the expression: `$` anywhere but as the
+// last property of a bare member expression throws "Cannot access "$" without calling it as a function"
+// (`$json.order.$.id`, `{ $: 1 }`); `globalThis` is swapped for `{}`; the other two are the sandbox's own variables.
+// The fast path leaves any expression that names them, however written, to n8n.
+const RESERVED_NAMES = new Set(['$', 'globalThis', '___n8n_data', '__sanitize']);
+const isRefusedName = (key: string): boolean => isUnsafeKey(key) || RESERVED_NAMES.has(key);
+
+// The vm engine's bridge marks what crosses the isolate with these keys: an object holding `__isError: true` becomes an
+// evaluation error, and `__isObject` / `__isArray` change how it is read. Item data holding them goes to n8n.
+const BRIDGE_MARKERS = ['__isError', '__isObject', '__isArray'];
+
+// The vm engine copies a result out of its isolate under a memory limit ("Expression exceeded memory limit", e.g. an
+// array of 200,000 objects). A value read from the item larger than this many members goes to n8n, whose answer
+// (the value or that error) is then the node's; far below the limit, and far above any event's properties.
+const MAX_COPIED_MEMBERS = 10_000;
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Chunking, as tournament's splitExpression does it (backslash escapes are left to n8n).
 
@@ -206,7 +222,7 @@ class Parser {
 			if (this.isPunct('.') || optional) {
 				const name = this.peek(1);
 				if (name?.t === 'name') {
-					if (isUnsafeKey(name.v)) return undefined;
+					if (isRefusedName(name.v)) return undefined;
 					segments.push({ key: name.v, optional });
 					this.position += 2;
 					continue;
@@ -218,7 +234,7 @@ class Parser {
 				const key = this.peek(1);
 				if (!this.isPunct(']', 2) || !key) return undefined;
 				if (key.t === 'number' && Number.isSafeInteger(key.v) && key.v >= 0) segments.push({ key: key.v, optional });
-				else if (key.t === 'string' && !isUnsafeKey(key.v)) segments.push({ key: key.v, optional });
+				else if (key.t === 'string' && !isRefusedName(key.v)) segments.push({ key: key.v, optional });
 				else return undefined;
 				this.position += 3;
 				continue;
@@ -237,7 +253,7 @@ class Parser {
 			const key = this.peek();
 			if (!key || (key.t !== 'name' && key.t !== 'string') || !this.isPunct(':', 1)) return undefined;
 			// Integer-like keys are reordered by JavaScript and duplicate keys overwrite: leave both to n8n.
-			if (isUnsafeKey(key.v) || /^\d/.test(key.v) || seen.has(key.v)) return undefined;
+			if (isRefusedName(key.v) || /^\d/.test(key.v) || seen.has(key.v)) return undefined;
 			seen.add(key.v);
 			this.position += 2;
 			const value = this.expression();
@@ -327,7 +343,7 @@ function readPath(json: unknown, segments: Array<{ key: Key; optional: boolean }
 			current = current[key];
 			continue;
 		}
-		if (typeof key !== 'string' || !isPlainRecord(current)) return FALLBACK;
+		if (typeof key !== 'string' || !isPlainRecord(current) || hasBridgeMarker(current)) return FALLBACK;
 		if (hasOwn.call(current, key)) {
 			current = (current as Record<string, unknown>)[key];
 		} else {
@@ -335,37 +351,46 @@ function readPath(json: unknown, segments: Array<{ key: Key; optional: boolean }
 			current = undefined;
 		}
 	}
-	return current === undefined ? undefined : plainCopy(current, 0);
+	return current === undefined ? undefined : plainCopy(current, 0, { members: 0 });
 }
 
 const MAX_DEPTH = 32;
+
+const hasBridgeMarker = (value: object): boolean => BRIDGE_MARKERS.some((marker) => hasOwn.call(value, marker));
 
 /**
  * A JSON-like value as n8n's engines hand it over: scalars as they are, plain objects and arrays as a fresh copy (the
  * vm engine copies them out of its isolate; the legacy one returns the item's own object, which serialises the same).
  * FALLBACK for anything else: undefined inside, Dates, class instances, holes, keys n8n's proxies treat specially.
  */
-function plainCopy(value: unknown, depth: number): unknown {
+function plainCopy(value: unknown, depth: number, budget: { members: number }): unknown {
 	if (value === null) return null;
 	const type = typeof value;
 	if (type === 'string' || type === 'number' || type === 'boolean') return value;
 	if (type !== 'object' || depth >= MAX_DEPTH) return FALLBACK;
 	if (Array.isArray(value)) {
 		if (Object.getPrototypeOf(value) !== Array.prototype) return FALLBACK;
+		budget.members += value.length;
+		if (budget.members > MAX_COPIED_MEMBERS) return FALLBACK;
+		// A property beside the indexes (`list.total = 3`) is kept by n8n's legacy engine and lost by a copy.
+		if (Object.keys(value).length !== value.length) return FALLBACK;
 		const copy: unknown[] = [];
 		for (let i = 0; i < value.length; i++) {
 			if (!hasOwn.call(value, i)) return FALLBACK;
-			const element = plainCopy(value[i], depth + 1);
+			const element = plainCopy(value[i], depth + 1, budget);
 			if (element === FALLBACK) return FALLBACK;
 			copy.push(element);
 		}
 		return copy;
 	}
-	if (Object.getPrototypeOf(value) !== Object.prototype) return FALLBACK;
+	if (Object.getPrototypeOf(value) !== Object.prototype || hasBridgeMarker(value as object)) return FALLBACK;
+	const keys = Object.keys(value as object);
+	budget.members += keys.length;
+	if (budget.members > MAX_COPIED_MEMBERS) return FALLBACK;
 	const copy: Record<string, unknown> = {};
-	for (const key of Object.keys(value as object)) {
+	for (const key of keys) {
 		if (isUnsafeKey(key)) return FALLBACK;
-		const member = plainCopy((value as Record<string, unknown>)[key], depth + 1);
+		const member = plainCopy((value as Record<string, unknown>)[key], depth + 1, budget);
 		if (member === FALLBACK) return FALLBACK;
 		copy[key] = member;
 	}

@@ -1,4 +1,8 @@
+import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
 import { FieldError } from './event';
+import type { ParameterReader } from './parameterReader';
 
 /**
  * Requests in flight at once, for Send and Send Batch. Output order and per-item results never depend on it: results
@@ -13,6 +17,40 @@ export function parseWholeNumberOption(name: string, label: string, value: unkno
 		throw new FieldError(name, `${label} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`, hint);
 	}
 	return n;
+}
+
+/**
+ * Requests in flight at once for the per-item operations (Send, Get, Estimate Fees, Get Current, Get Past): up to 50.
+ * The rate limiter, not this bound, keeps a run under Lago Cloud's limits.
+ */
+export const MAX_PARALLEL_REQUESTS_PER_ITEM = 50;
+/**
+ * 10 for the reads and estimates: a request over a new TLS connection at 50 ms RTT takes about 3 round trips (150-200
+ * ms), so 10 in flight make 50-65 requests a second, what Lago Cloud allows the "other" class (50/s) and well past
+ * one-at-a-time with keep-alive (about 18/s); more would only wait in the limiter (README, Performance).
+ */
+export const DEFAULT_PARALLEL_REQUESTS_PER_ITEM = 10;
+
+/** Parallel Requests from 1 to 50; empty means `fallback`. */
+export function parseParallelPerItem(value: unknown, fallback: number = DEFAULT_PARALLEL_REQUESTS_PER_ITEM): number {
+	return parseWholeNumberOption(
+		'parallelRequests',
+		'Parallel Requests',
+		value,
+		1,
+		MAX_PARALLEL_REQUESTS_PER_ITEM,
+		fallback,
+		`Up to ${MAX_PARALLEL_REQUESTS_PER_ITEM} requests may be in flight at once; 1 sends the items one at a time.`,
+	);
+}
+
+/** The node's Parallel Requests option (read once, from the first item), or a NodeOperationError naming the problem. */
+export function readParallelPerItem(ctx: IExecuteFunctions, reader: ParameterReader, fallback: number = DEFAULT_PARALLEL_REQUESTS_PER_ITEM): number {
+	try {
+		return parseParallelPerItem((reader.get('options', 0, {}) as IDataObject).parallelRequests, fallback);
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), (error as Error).message, { description: (error as FieldError).hint });
+	}
 }
 
 /** "0-99, 150, 200-204": item indexes as short ranges, for error descriptions. */

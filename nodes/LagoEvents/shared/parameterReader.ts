@@ -33,11 +33,23 @@ export function rawParameter(parameters: IDataObject, name: string): unknown {
 	return current;
 }
 
+/**
+ * The items n8n evaluates `$json` against: `connectionInputData[itemIndex].json` (n8n-workflow's WorkflowDataProxy, 1.x
+ * and 2.x). In a node's own run that is the array getInputData() returns. When the node runs as an AI agent's tool,
+ * getInputData() holds the tool call's arguments while `$json` is the agent's input item, so the fast path must read
+ * the context's connectionInputData, not getInputData(). A context that does not expose it gets no fast path.
+ */
+export function expressionItems(ctx: IExecuteFunctions): INodeExecutionData[] | undefined {
+	const items = (ctx as unknown as { connectionInputData?: unknown }).connectionInputData;
+	return Array.isArray(items) ? (items as INodeExecutionData[]) : undefined;
+}
+
 /** How one parameter is read for every item, worked out once per node run. */
 type ReadPlan = { kind: 'constant'; value: unknown } | { kind: 'perItem'; locator: boolean; fast: FastExpression | undefined };
 
 export class ParameterReader {
-	private readonly items: INodeExecutionData[];
+	/** What `$json` is for each item index, or undefined when only n8n can tell. */
+	private readonly items: INodeExecutionData[] | undefined;
 
 	private readonly parameters: IDataObject;
 
@@ -49,7 +61,7 @@ export class ParameterReader {
 	fastReads = 0;
 
 	constructor(private readonly ctx: IExecuteFunctions) {
-		this.items = ctx.getInputData();
+		this.items = expressionItems(ctx);
 		this.parameters = ctx.getNode().parameters as IDataObject;
 	}
 
@@ -82,7 +94,8 @@ export class ParameterReader {
 	}
 
 	private evaluate(plan: ReadPlan & { kind: 'perItem' }, itemIndex: number): unknown {
-		const item = this.items[itemIndex];
+		// An index past the items is n8n's error to raise ("node has 1 item(s) but you're trying to access item 1").
+		const item = this.items?.[itemIndex];
 		if (!plan.fast || !item) return FALLBACK;
 		const value = evaluateExpression(plan.fast, item.json);
 		if (value !== FALLBACK) this.fastReads++;

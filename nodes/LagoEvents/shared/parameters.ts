@@ -13,6 +13,7 @@ import {
 import type { KeyValueProperty, LagoEventInput } from './event';
 import { errorItem, fieldError } from '../../shared/errors';
 import type { ParameterReader } from './parameterReader';
+import { runInParallel } from './parallel';
 
 /** Reads the event fields of one item from the node's parameters and turns them into what Lago receives. */
 
@@ -134,23 +135,35 @@ export function failItem(ctx: IExecuteFunctions, caught: unknown, itemIndex: num
 }
 
 /**
- * Runs a per-item operation: every item is prepared and checked first, then the requests go out one at a time, in
- * input order.
+ * Runs a per-item operation: every item is prepared and checked first, then up to `parallel` requests are in flight at
+ * once, started in input order. Output is in input order whatever finishes first. Without Continue On Fail the first
+ * failure stops new requests; those in flight finish, and the error thrown is that of the lowest failed item, as when
+ * the items run one at a time. (These operations only read, so a request that finished after the failure changes
+ * nothing in Lago.)
  */
 export async function processItems<T>(
 	ctx: IExecuteFunctions,
 	prepare: (itemIndex: number) => T,
 	send: (prepared: T, itemIndex: number) => Promise<INodeExecutionData[]>,
+	parallel = 1,
 ): Promise<INodeExecutionData[][]> {
 	const { prepared, failed } = prepareItems(ctx, prepare);
 	const results = new Map<number, INodeExecutionData[]>(Array.from(failed, ([itemIndex, item]) => [itemIndex, [item]]));
-	for (const { itemIndex, value } of prepared) {
+	let stop: { itemIndex: number; error: unknown } | undefined;
+	const task = async (position: number) => {
+		const { itemIndex, value } = prepared[position];
 		try {
 			results.set(itemIndex, await send(value, itemIndex));
 		} catch (caught) {
-			results.set(itemIndex, [failItem(ctx, caught, itemIndex)]);
+			try {
+				results.set(itemIndex, [failItem(ctx, caught, itemIndex)]);
+			} catch (error) {
+				if (!stop || itemIndex < stop.itemIndex) stop = { itemIndex, error };
+			}
 		}
-	}
+	};
+	await runInParallel(prepared.length, parallel, () => [], task, () => stop !== undefined);
+	if (stop) throw stop.error;
 	const output: INodeExecutionData[] = [];
 	const itemCount = ctx.getInputData().length;
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) output.push(...(results.get(itemIndex) ?? []));

@@ -1,6 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { metricCodeField, retryOptions } from './descriptions';
+import { metricCodeField, perItemParallelRequestsOption, retryOptions } from './descriptions';
 import { parseIdentifier } from './event';
 import { centsToAmount, decimalToNumber } from './money';
 import type { ParameterReader } from './parameterReader';
@@ -81,6 +81,7 @@ export function usageFields(operation: UsageOperation, extraOptions: INodeProper
 				},
 				...extraOptions,
 				...retryOptions,
+				perItemParallelRequestsOption,
 			],
 		},
 	];

@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { readParallelPerItem } from '../../shared/parallel';
 import { ParameterReader } from '../../shared/parameterReader';
 import { processItems } from '../../shared/parameters';
 import { readUsageRequest, simplifyUsage, usageFields } from '../../shared/usage';
@@ -41,5 +42,6 @@ export async function getCurrent(this: IExecuteFunctions): Promise<INodeExecutio
 			if (!request.simplify) return [{ json: usage, pairedItem }];
 			return simplifyUsage(usage, request).map((json) => ({ json, pairedItem }));
 		},
+		readParallelPerItem(this, reader),
 	);
 }

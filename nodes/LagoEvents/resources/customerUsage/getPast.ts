@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { FieldError } from '../../shared/event';
+import { readParallelPerItem } from '../../shared/parallel';
 import { ParameterReader } from '../../shared/parameterReader';
 import { processItems } from '../../shared/parameters';
 import { readUsageRequest, simplifyUsage, usageFields } from '../../shared/usage';
@@ -63,5 +64,6 @@ export async function getPast(this: IExecuteFunctions): Promise<INodeExecutionDa
 				page = nextPage;
 			}
 		},
+		readParallelPerItem(this, reader),
 	);
 }

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { metricCodeField, propertiesFields, retryOptions, subscriptionField } from '../../shared/descriptions';
+import { metricCodeField, perItemParallelRequestsOption, propertiesFields, retryOptions, subscriptionField } from '../../shared/descriptions';
+import { readParallelPerItem } from '../../shared/parallel';
 import { ParameterReader } from '../../shared/parameterReader';
 import { processItems, readProperties, readSubscriptionAndCode } from '../../shared/parameters';
 import { lagoRequest, retryPolicyFromOptions } from '../../../shared/transport';
@@ -29,7 +30,7 @@ export const estimateFeesDescription: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: showOnlyForEstimateFees,
-		options: retryOptions,
+		options: [...retryOptions, perItemParallelRequestsOption],
 	},
 ];
 
@@ -77,5 +78,6 @@ export async function estimateFees(this: IExecuteFunctions): Promise<INodeExecut
 			if (fees.length === 0) return [{ json: { ...event, fees: [] }, pairedItem }];
 			return fees.map((fee) => ({ json: simplify ? simplifyFee(fee) : fee, pairedItem }));
 		},
+		readParallelPerItem(this, reader),
 	);
 }

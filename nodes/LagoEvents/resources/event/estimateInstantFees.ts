@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { metricCodeField, propertiesFields, retryOptions, subscriptionField, transactionIdField } from '../../shared/descriptions';
 import { centsToAmount, decimalToNumber } from '../../shared/money';
+import { runInParallel } from '../../shared/parallel';
 import { ParameterReader } from '../../shared/parameterReader';
 import { failItem, prepareItems, readProperties, readSubscriptionAndCode, readTransactionId, runContext } from '../../shared/parameters';
 import { asErrorBody } from '../../../shared/errors';
@@ -104,6 +105,9 @@ export function noInstantChargeItem(event: InstantEvent, simplify: boolean): IDa
 	};
 }
 
+/** Batch requests in flight at once, as Send Batch's default: each asks Lago to price up to 100 events. */
+export const PARALLEL_INSTANT_BATCHES = 4;
+
 /**
  * Input order cut into requests of at most `size` events in which no transaction id appears twice: Lago answers each
  * fee with its event's transaction id, the only way back to the item.
@@ -146,7 +150,15 @@ export async function estimateInstantFees(this: IExecuteFunctions): Promise<INod
 		};
 	});
 	const results = new Map<number, INodeExecutionData[]>(Array.from(failed, ([itemIndex, item]) => [itemIndex, [item]]));
-	const fail = (itemIndex: number, error: unknown) => results.set(itemIndex, [failItem(this, error, itemIndex)]);
+	// Without Continue On Fail, the lowest failed item's error is thrown once the batches in flight are done.
+	let stop: { itemIndex: number; error: unknown } | undefined;
+	const fail = (itemIndex: number, error: unknown) => {
+		try {
+			results.set(itemIndex, [failItem(this, error, itemIndex)]);
+		} catch (thrown) {
+			if (!stop || itemIndex < stop.itemIndex) stop = { itemIndex, error: thrown };
+		}
+	};
 	const output = (itemIndex: number, value: PreparedItem, fees: IDataObject[]) => {
 		const pairedItem = { item: itemIndex };
 		results.set(
@@ -157,7 +169,7 @@ export async function estimateInstantFees(this: IExecuteFunctions): Promise<INod
 		);
 	};
 
-	for (const batch of chunkByTransactionId(prepared, (entry) => entry.value.event.transaction_id)) {
+	const estimateBatch = async (batch: typeof prepared): Promise<void> => {
 		const first = batch[0];
 		const policy: RetryPolicy = { ...first.value.policy, maxAttempts: Math.min(first.value.policy.maxAttempts, BATCH_ATTEMPTS) };
 		let response;
@@ -166,28 +178,35 @@ export async function estimateInstantFees(this: IExecuteFunctions): Promise<INod
 		} catch (error) {
 			// The network failed on every attempt: no item of this batch has an estimate.
 			for (const { itemIndex } of batch) fail(itemIndex, error);
-			continue;
+			return;
 		}
 		const byTransaction = response.status >= 200 && response.status < 300 ? feesByTransaction(response.body, batch.map((entry) => entry.value.event.transaction_id)) : undefined;
 		if (byTransaction) {
 			for (const { itemIndex, value } of batch) output(itemIndex, value, byTransaction.get(value.event.transaction_id) ?? []);
-			continue;
+			return;
 		}
 		// A 5xx or 429 after the retries, or fees that cannot be told apart: each item on its own.
 		if (response.status < 300 || response.status >= 500 || response.status === 429) {
 			for (const { itemIndex, value } of batch) {
+				if (stop) return;
 				try {
 					output(itemIndex, value, await estimateOne.call(this, value, itemIndex));
 				} catch (error) {
 					fail(itemIndex, error);
 				}
 			}
-			continue;
+			return;
 		}
 		// 401, 403, 400...: about the request as a whole, so every item of the batch has the same error.
 		const ctx: LagoErrorContext = { operation: 'estimateInstantFees' };
 		for (const { itemIndex } of batch) fail(itemIndex, responseError(this.getNode(), response, ctx, itemIndex));
-	}
+	};
+
+	// Estimates store nothing, so batches may overlap; results are kept by item, so output order does not depend on
+	// which finishes first. No new batch starts after a failure that stops the node.
+	const batches = chunkByTransactionId(prepared, (entry) => entry.value.event.transaction_id);
+	await runInParallel(batches.length, PARALLEL_INSTANT_BATCHES, () => [], async (index) => await estimateBatch(batches[index]), () => stop !== undefined);
+	if (stop) throw stop.error;
 
 	const items: INodeExecutionData[] = [];
 	const itemCount = this.getInputData().length;

@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { retryOptions } from '../../shared/descriptions';
+import { perItemParallelRequestsOption, retryOptions } from '../../shared/descriptions';
 import { parseIdentifier } from '../../shared/event';
+import { readParallelPerItem } from '../../shared/parallel';
 import { ParameterReader } from '../../shared/parameterReader';
 import { processItems } from '../../shared/parameters';
 import { lagoRequest, retryPolicyFromOptions } from '../../../shared/transport';
@@ -27,11 +28,11 @@ export const getDescription: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: showOnlyForGet,
-		options: retryOptions,
+		options: [...retryOptions, perItemParallelRequestsOption],
 	},
 ];
 
-/** Get: GET /events/{transaction_id}, one per input item. */
+/** Get: GET /events/{transaction_id}, one per input item, up to Parallel Requests at once. */
 export async function get(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const reader = new ParameterReader(this);
 	return await processItems(
@@ -50,5 +51,6 @@ export async function get(this: IExecuteFunctions): Promise<INodeExecutionData[]
 			);
 			return [{ json: (body.event as IDataObject) ?? body, pairedItem: { item: itemIndex } }];
 		},
+		readParallelPerItem(this, reader),
 	);
 }

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { metricCodeField, retryOptions } from '../../shared/descriptions';
 import { FieldError, parseIdentifier, parseTimestamp } from '../../shared/event';
+import { runInParallel } from '../../shared/parallel';
 import { ParameterReader } from '../../shared/parameterReader';
 import { processItems } from '../../shared/parameters';
 import { lagoRequest, retryPolicyFromOptions } from '../../../shared/transport';
@@ -161,9 +162,15 @@ function readLimit(value: unknown): number {
 	return limit;
 }
 
+/** Pages of one query in flight at once, once page 1 has said how many there are. */
+export const PARALLEL_PAGES = 10;
+
+const eventsOf = (body: IDataObject): IDataObject[] => (Array.isArray(body.events) ? (body.events as IDataObject[]) : []);
+
 /**
- * Get Many: GET /events, one query per input item. Pages are fetched one at a time and only while more events are
- * wanted, so what the node holds is what it outputs plus one page.
+ * Get Many: GET /events, one query per input item. Page 1 comes first; once it gives total_pages, the pages still
+ * wanted are fetched up to PARALLEL_PAGES at a time and read in page order, so what the node holds is what it outputs
+ * plus one window of pages.
  */
 export async function getMany(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const reader = new ParameterReader(this);
@@ -185,28 +192,54 @@ export async function getMany(this: IExecuteFunctions): Promise<INodeExecutionDa
 			const policy = retryPolicyFromOptions(options);
 			const pairedItem = { item: itemIndex };
 			const output: INodeExecutionData[] = [];
-			// Lago pages by offset, newest first: an event stored while paging pushes the previous page's last events
-			// onto the next page. Skipping what the previous page already returned keeps them from appearing twice.
-			let previousPage = new Set<unknown>();
-			for (let page = 1; ; ) {
-				const body = await lagoRequest.call(
+			const fetchPage = async (page: number) =>
+				await lagoRequest.call(
 					this,
 					{ method: 'GET', path: '/events', qs: { ...qs, page, per_page: perPage } },
 					{ operation: 'getMany', externalSubscriptionId: qs.external_subscription_id as string | undefined, code: qs.code as string | undefined },
 					policy,
 					itemIndex,
 				);
-				const events = Array.isArray(body.events) ? (body.events as IDataObject[]) : [];
+			// Lago pages by offset, newest first: an event stored while paging pushes earlier pages' last events onto
+			// later pages. Skipping every event already output keeps them from appearing twice, whatever order the
+			// pages were fetched in.
+			const seen = new Set<unknown>();
+			const take = (events: IDataObject[]): boolean => {
 				for (const event of events) {
-					if (event.lago_id !== undefined && previousPage.has(event.lago_id)) continue;
+					if (event.lago_id !== undefined) {
+						if (seen.has(event.lago_id)) continue;
+						seen.add(event.lago_id);
+					}
 					output.push({ json: event, pairedItem });
-					if (output.length >= limit) return output;
+					if (output.length >= limit) return true;
 				}
-				const nextPage = (body.meta as IDataObject | undefined)?.next_page;
-				if (events.length === 0 || typeof nextPage !== 'number' || nextPage <= page) return output;
-				previousPage = new Set(events.map((event) => event.lago_id));
-				page = nextPage;
+				return false;
+			};
+			const first = await fetchPage(1);
+			const meta = (first.meta as IDataObject | undefined) ?? {};
+			if (take(eventsOf(first)) || eventsOf(first).length === 0 || typeof meta.next_page !== 'number') return output;
+			const totalPages = meta.total_pages;
+			if (typeof totalPages !== 'number' || !Number.isInteger(totalPages)) {
+				// A server that does not say how many pages there are: follow next_page, one page at a time.
+				for (let page = meta.next_page; ; ) {
+					const body = await fetchPage(page);
+					const nextPage = (body.meta as IDataObject | undefined)?.next_page;
+					if (take(eventsOf(body)) || eventsOf(body).length === 0 || typeof nextPage !== 'number' || nextPage <= page) return output;
+					page = nextPage;
+				}
 			}
+			for (let page = 2; page <= totalPages; ) {
+				// Only the pages the limit can still use (duplicates skipped may need one more window).
+				const wanted = limit === Infinity ? totalPages - page + 1 : Math.ceil((limit - output.length) / perPage);
+				const window = Math.max(1, Math.min(PARALLEL_PAGES, wanted, totalPages - page + 1));
+				const bodies: IDataObject[] = new Array(window);
+				await runInParallel(window, window, () => [], async (i) => {
+					bodies[i] = await fetchPage(page + i);
+				});
+				for (const body of bodies) if (take(eventsOf(body))) return output;
+				page += window;
+			}
+			return output;
 		},
 	);
 }
