@@ -48,6 +48,10 @@ function handleControl(method, name, readJson, state) {
 			}
 			case 'POST seed':
 				return { status: 200, body: { events: state.seedEvents(/** @type {unknown[]} */ (readJson())) } };
+			case 'GET billable-metrics':
+				return { status: 200, body: state.metrics.metrics };
+			case 'POST billable-metrics':
+				return { status: 200, body: { billable_metrics: state.setBillableMetrics(/** @type {object[] | null} */ (readJson() ?? null)) } };
 			case 'POST batch-max': {
 				const body = /** @type {{ batchMaxLength?: number }} */ (readJson() || {});
 				return { status: 200, body: { batchMaxLength: state.setBatchMaxLength(body.batchMaxLength) } };

@@ -31,6 +31,25 @@ export interface SandboxOptions {
 	rejectTransactionIds?: string[];
 	/** The organisation's webhook HMAC key; random when absent. */
 	webhookHmacKey?: string;
+	/** The organisation's billable metrics; the 15 catalog metrics when absent. */
+	billableMetrics?: BillableMetricInput[];
+}
+
+/** A billable metric as Lago keeps it; missing fields are completed as Lago's serializer shows them. */
+export interface BillableMetricInput {
+	code: string;
+	name?: string;
+	aggregation_type?: 'count_agg' | 'sum_agg' | 'max_agg' | 'unique_count_agg' | 'weighted_sum_agg' | 'latest_agg' | 'custom_agg';
+	field_name?: string | null;
+	expression?: string | null;
+	filters?: Array<{ key: string; values: string[] }>;
+}
+
+export interface BillableMetric extends Required<Omit<BillableMetricInput, 'aggregation_type'>> {
+	lago_id: string;
+	aggregation_type: string;
+	description: string;
+	recurring: boolean;
 }
 
 export type Fault = '429' | '503' | 'reset';
@@ -104,6 +123,9 @@ export interface Sandbox {
 	setFaults(faults: FaultOptions | null): void;
 	setRejectTransactionIds(ids: string[]): void;
 	setBatchMaxLength(n: number): void;
+	/** Replaces the organisation's billable metrics (null: the catalog's); reset() keeps them. */
+	setBillableMetrics(metrics: BillableMetricInput[] | null): void;
+	readonly billableMetrics: BillableMetric[];
 	/** Webhook endpoints, signing keys and deliveries (sandbox/webhooks.js). */
 	readonly webhooks: WebhookCenter;
 	stop(): Promise<void>;

@@ -10,7 +10,8 @@ const { createServer } = require('./server');
  * @typedef {import('./state').RequestRecord} RequestRecord
  * @typedef {import('./store').StoredEvent} StoredEvent
  * @typedef {{ port?: number, host?: string, apiKey?: string, batchMaxLength?: number,
- *   faults?: FaultOptions | null, rejectTransactionIds?: string[], webhookHmacKey?: string }} SandboxOptions
+ *   faults?: FaultOptions | null, rejectTransactionIds?: string[], webhookHmacKey?: string,
+ *   billableMetrics?: object[] }} SandboxOptions
  * @typedef {{
  *   url: string, apiUrl: string, apiKey: string, port: number,
  *   readonly requests: RequestRecord[], readonly events: StoredEvent[],
@@ -18,6 +19,7 @@ const { createServer } = require('./server');
  *   snapshot: () => ReturnType<SandboxState['snapshot']>, restore: (snap: ReturnType<SandboxState['snapshot']>) => void,
  *   seedEvents: (events: object[]) => StoredEvent[], setFaults: (faults: FaultOptions | null) => void,
  *   setRejectTransactionIds: (ids: string[]) => void, setBatchMaxLength: (n: number) => void,
+ *   setBillableMetrics: (metrics: object[] | null) => void, readonly billableMetrics: import('./metrics').Metric[],
  *   webhooks: import('./webhooks').WebhookCenter,
  *   stop: () => Promise<void> }} Sandbox
  */
@@ -68,6 +70,12 @@ async function startSandbox(options = {}) {
 		},
 		setBatchMaxLength: (n) => {
 			state.setBatchMaxLength(n);
+		},
+		setBillableMetrics: (metrics) => {
+			state.setBillableMetrics(metrics);
+		},
+		get billableMetrics() {
+			return state.metrics.metrics;
 		},
 		webhooks: state.webhooks,
 		stop: () => {

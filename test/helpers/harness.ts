@@ -252,6 +252,7 @@ export function useSandbox(apiKey: string): () => Sandbox {
 		sandbox?.setFaults(null);
 		sandbox?.setRejectTransactionIds([]);
 		sandbox?.setBatchMaxLength(100);
+		sandbox?.setBillableMetrics(null);
 	});
 	return () => {
 		if (!sandbox) throw new Error('the sandbox is not started yet');
