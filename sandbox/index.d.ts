@@ -39,13 +39,14 @@ export interface SandboxOptions {
 export interface BillableMetricInput {
 	code: string;
 	name?: string;
-	aggregation_type?: 'count_agg' | 'sum_agg' | 'max_agg' | 'unique_count_agg' | 'weighted_sum_agg' | 'latest_agg' | 'custom_agg';
+	/** count_agg, sum_agg, max_agg, unique_count_agg, weighted_sum_agg, latest_agg or custom_agg; default count_agg. */
+	aggregation_type?: string;
 	field_name?: string | null;
 	expression?: string | null;
 	filters?: Array<{ key: string; values: string[] }>;
 }
 
-export interface BillableMetric extends Required<Omit<BillableMetricInput, 'aggregation_type'>> {
+export interface BillableMetric extends Required<BillableMetricInput> {
 	lago_id: string;
 	aggregation_type: string;
 	description: string;
