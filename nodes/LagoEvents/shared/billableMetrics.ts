@@ -126,11 +126,11 @@ export async function checkEvents(ctx: IExecuteFunctions, modeValue: unknown, po
 		const why = read.outcome === 'unreachable'
 			? "Lago's billable metrics could not be read, so the events were not checked and not sent. Run again once Lago answers; to send unchecked when the metrics cannot be read, set Options > Check Against Billable Metrics to \"Send and Flag\"."
 			: 'The events were not sent.';
-		for (const { itemIndex } of events) {
-			const error = itemError(node, `${read.error.message.replace(/ \[item \d+\]$/, '')}`, itemIndex, [read.error.description, why].filter(Boolean).join('\n'));
+		for (const { itemIndex, event } of events) {
+			const error = itemError(node, read.error.message.replace(/ \[item \d+\]$/, ''), itemIndex, [read.error.description, why].filter(Boolean).join('\n'));
 			Object.assign(error, { httpCode: (read.error as { httpCode?: string }).httpCode });
 			if (!ctx.continueOnFail()) throw error;
-			result.blocked.set(itemIndex, errorItem(node, error, itemIndex, { transaction_id: events.find((e) => e.itemIndex === itemIndex)?.event.transaction_id }));
+			result.blocked.set(itemIndex, errorItem(node, error, itemIndex, { transaction_id: event.transaction_id }));
 		}
 		return result;
 	}
