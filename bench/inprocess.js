@@ -8,6 +8,8 @@
  * Usage: node --expose-gc bench/inprocess.js [N] [--json out.json] [--form NAME | --all-forms]
  *   --form NAME   how the fields are mapped (FORMS below; default `paths`, the drag-and-drop form)
  *   --all-forms   every form, each in its own process (so memory growth is its own), as a table; --json gets them all
+ *   --check MODE  Check Against Billable Metrics: dontSend (the node's default), sendAndFlag or dontCheck (the cost
+ *                 before the check existed)
  * The `engine:` forms write `$json` as `($json)`, which the fast path refuses: n8n's engine (here the `legacy` one,
  * as isolated-vm has no build for Node 20) evaluates every field, for comparison.
  */
@@ -51,8 +53,9 @@ async function startSandboxProcess() {
 }
 
 async function main(formName) {
-	const parameters = FORMS[formName];
-	if (!parameters) throw new Error(`unknown form "${formName}"; forms: ${Object.keys(FORMS).join(', ')}`);
+	const check = option('--check');
+	const parameters = check ? { ...FORMS[formName], options: { checkBillableMetrics: check } } : FORMS[formName];
+	if (!FORMS[formName]) throw new Error(`unknown form "${formName}"; forms: ${Object.keys(FORMS).join(', ')}`);
 	const { child, url } = await startSandboxProcess();
 	try {
 		const items = Array.from({ length: N }, (_, i) => ({ id: `bench-${i}`, sub: i % 2 ? 'sub_demo_1' : 'sub_demo_2', gb: i % 97, at: 1700000000 + i }));
@@ -87,7 +90,8 @@ async function main(formName) {
 			eventsPerSecond: Math.round(N / (wallMs / 1000)),
 			node: process.version,
 		};
-		console.log(`in-process Send Batch, ${formName}, ${N} items: ${figures.cpuMicrosPerItem} µs CPU/item, memory growth ${figures.memoryGrowthMiB} MiB, ${figures.wallMs} ms wall, ${figures.requests} requests, ${figures.eventsPerSecond} events/s`);
+		if (check) figures.check = check;
+		console.log(`in-process Send Batch, ${formName}${check ? ` (check: ${check})` : ''}, ${N} items: ${figures.cpuMicrosPerItem} µs CPU/item, memory growth ${figures.memoryGrowthMiB} MiB, ${figures.wallMs} ms wall, ${figures.requests} requests, ${figures.eventsPerSecond} events/s`);
 		if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(figures, null, 2));
 		return figures;
 	} finally {

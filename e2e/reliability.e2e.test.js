@@ -120,8 +120,9 @@ describe.each(FLAVOURS)('Reliability and tool use in %s', (label, key) => {
 		const output = first.nodeItems('Tool Executor');
 		expect(output).toHaveLength(1);
 		expect(JSON.stringify(output[0].json)).toContain('e2e-tool-call-1');
-		expect(sb.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /api/v1/events 200']);
-		expect(sb.requests[0].body).toEqual({
+		// The billable-metric check reads the metric list first, then the event goes out.
+		expect(sb.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['GET /api/v1/billable_metrics 200', 'POST /api/v1/events 200']);
+		expect(sb.requests[1].body).toEqual({
 			event: {
 				transaction_id: 'e2e-tool-call-1',
 				external_subscription_id: 'sub_demo_1',

@@ -1,6 +1,6 @@
 'use strict';
 
-const catalog = require('./catalog');
+const { serializeMetric } = require('./metrics');
 const { estimateFees } = require('./fees');
 const { isPlainObject } = require('./store');
 const http = require('./http');
@@ -14,7 +14,8 @@ const usage = require('./usage');
  * @typedef {import('./http').Reply} Reply
  * @typedef {import('./store').EventStore} EventStore
  * @typedef {{ params: Record<string, unknown>, query: URLSearchParams, routeParams: Record<string, string>,
- *   nowMs: number, store: EventStore, batchMaxLength: number }} Context
+ *   nowMs: number, store: EventStore, batchMaxLength: number, metrics: import('./metrics').MetricBook,
+ *   denied: (method: string, resource: string) => Reply | null }} Context
  * @typedef {{ method: string, pattern: string[], handler: (ctx: Context) => Reply, faultable: boolean }} Route
  */
 
@@ -145,8 +146,10 @@ function listSubscriptions(ctx) {
 
 /** @param {Context} ctx @returns {Reply} */
 function listBillableMetrics(ctx) {
-	const { slice, meta } = paginate(catalog.searchMetrics(ctx.query.get('search_term')), ctx.query);
-	return { status: 200, body: { billable_metrics: slice.map(catalog.serializeMetric), meta } };
+	const forbidden = ctx.denied('GET', 'billable_metric');
+	if (forbidden) return forbidden;
+	const { slice, meta } = paginate(ctx.metrics.search(ctx.query.get('search_term')), ctx.query);
+	return { status: 200, body: { billable_metrics: slice.map(serializeMetric), meta } };
 }
 
 /** @type {Route[]} Order matters: literal segments win over `:id`, as in lago-api's routes.rb. */

@@ -52,6 +52,10 @@ function handleControl(method, name, readJson, state) {
 				const body = /** @type {{ enforce?: boolean }} */ (readJson() || {});
 				return { status: 200, body: { enforce: state.setRateLimits(body.enforce) } };
 			}
+			case 'GET billable-metrics':
+				return { status: 200, body: state.metrics.metrics };
+			case 'POST billable-metrics':
+				return { status: 200, body: { billable_metrics: state.setBillableMetrics(/** @type {object[] | null} */ (readJson() ?? null)) } };
 			case 'POST batch-max': {
 				const body = /** @type {{ batchMaxLength?: number }} */ (readJson() || {});
 				return { status: 200, body: { batchMaxLength: state.setBatchMaxLength(body.batchMaxLength) } };

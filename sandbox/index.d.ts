@@ -33,6 +33,26 @@ export interface SandboxOptions {
 	rejectTransactionIds?: string[];
 	/** The organisation's webhook HMAC key; random when absent. */
 	webhookHmacKey?: string;
+	/** The organisation's billable metrics; the 15 catalog metrics when absent. */
+	billableMetrics?: BillableMetricInput[];
+}
+
+/** A billable metric as Lago keeps it; missing fields are completed as Lago's serializer shows them. */
+export interface BillableMetricInput {
+	code: string;
+	name?: string;
+	/** count_agg, sum_agg, max_agg, unique_count_agg, weighted_sum_agg, latest_agg or custom_agg; default count_agg. */
+	aggregation_type?: string;
+	field_name?: string | null;
+	expression?: string | null;
+	filters?: Array<{ key: string; values: string[] }>;
+}
+
+export interface BillableMetric extends Required<BillableMetricInput> {
+	lago_id: string;
+	aggregation_type: string;
+	description: string;
+	recurring: boolean;
 }
 
 export type Fault = '429' | '503' | 'reset';
@@ -112,6 +132,9 @@ export interface Sandbox {
 	setBatchMaxLength(n: number): void;
 	/** Enforce Lago Cloud's per-second limits (429 over them), or only report them in X-RateLimit headers. */
 	setRateLimits(enforce: boolean): void;
+	/** Replaces the organisation's billable metrics (null: the catalog's); reset() keeps them. */
+	setBillableMetrics(metrics: BillableMetricInput[] | null): void;
+	readonly billableMetrics: BillableMetric[];
 	/** Webhook endpoints, signing keys and deliveries (sandbox/webhooks.js). */
 	readonly webhooks: WebhookCenter;
 	stop(): Promise<void>;

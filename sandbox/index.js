@@ -10,7 +10,8 @@ const { createServer } = require('./server');
  * @typedef {import('./state').RequestRecord} RequestRecord
  * @typedef {import('./store').StoredEvent} StoredEvent
  * @typedef {{ port?: number, host?: string, apiKey?: string, batchMaxLength?: number,
- *   faults?: FaultOptions | null, rejectTransactionIds?: string[], webhookHmacKey?: string, enforceRateLimits?: boolean }} SandboxOptions
+ *   faults?: FaultOptions | null, rejectTransactionIds?: string[], webhookHmacKey?: string, enforceRateLimits?: boolean,
+ *   billableMetrics?: object[] }} SandboxOptions
  * @typedef {{
  *   url: string, apiUrl: string, apiKey: string, port: number,
  *   readonly requests: RequestRecord[], readonly events: StoredEvent[],
@@ -19,6 +20,7 @@ const { createServer } = require('./server');
  *   seedEvents: (events: object[]) => StoredEvent[], setFaults: (faults: FaultOptions | null) => void,
  *   setRejectTransactionIds: (ids: string[]) => void, setBatchMaxLength: (n: number) => void,
  *   setRateLimits: (enforce: boolean) => void,
+ *   setBillableMetrics: (metrics: object[] | null) => void, readonly billableMetrics: import('./metrics').Metric[],
  *   webhooks: import('./webhooks').WebhookCenter,
  *   stop: () => Promise<void> }} Sandbox
  */
@@ -72,6 +74,12 @@ async function startSandbox(options = {}) {
 		},
 		setRateLimits: (enforce) => {
 			state.setRateLimits(enforce);
+		},
+		setBillableMetrics: (metrics) => {
+			state.setBillableMetrics(metrics);
+		},
+		get billableMetrics() {
+			return state.metrics.metrics;
 		},
 		webhooks: state.webhooks,
 		stop: () => {

@@ -173,6 +173,8 @@ async function handle(state, req, res) {
 			nowMs: Date.now(),
 			store: state.store,
 			batchMaxLength: state.batchMaxLength,
+			metrics: state.metrics,
+			denied: (verb, resource) => state.webhooks.denied(verb, resource),
 		}),
 	);
 }

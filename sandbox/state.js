@@ -4,6 +4,7 @@ const { EventStore } = require('./store');
 const { FaultInjector } = require('./faults');
 const { RateWindow } = require('./http');
 const { WebhookCenter } = require('./webhooks');
+const { MetricBook } = require('./metrics');
 
 /**
  * Everything a running sandbox remembers, shared by the HTTP handlers,
@@ -14,7 +15,7 @@ const { WebhookCenter } = require('./webhooks');
  *   rawBody: string, body: unknown, status: number | null, fault: undefined | '429' | '503' | 'reset', at: number,
  *   answeredAt: number | undefined, rateLimited?: boolean }} RequestRecord
  * @typedef {{ apiKey?: string, batchMaxLength?: number, faults?: FaultOptions | null, rejectTransactionIds?: string[],
- *   webhookHmacKey?: string, enforceRateLimits?: boolean }} StateOptions
+ *   webhookHmacKey?: string, enforceRateLimits?: boolean, billableMetrics?: object[] }} StateOptions
  */
 
 const DEFAULT_API_KEY = 'lago-sandbox-key';
@@ -33,8 +34,15 @@ class SandboxState {
 		this.batchMaxLength = DEFAULT_BATCH_MAX_LENGTH;
 		this.setBatchMaxLength(options.batchMaxLength);
 		this.store.setRejectIds(options.rejectTransactionIds || []);
+		/** The organisation's billable metrics (GET /billable_metrics, events.errors); reset() leaves them. */
+		this.metrics = new MetricBook(options.billableMetrics);
 		/** Webhook endpoints, signing keys and deliveries; reset() leaves them, /_sandbox/webhooks/reset clears them. */
-		this.webhooks = new WebhookCenter({ hmacKey: options.webhookHmacKey });
+		this.webhooks = new WebhookCenter({ hmacKey: options.webhookHmacKey, metrics: () => this.metrics.metrics });
+	}
+
+	/** @param {object[] | null} list null: the catalog's seeded metrics */
+	setBillableMetrics(list) {
+		return this.metrics.set(list);
 	}
 
 	/** Answer requests over Lago Cloud's per-second limits with 429, as Lago Cloud does (off: only report them). */

@@ -1,7 +1,7 @@
 'use strict';
 
 const crypto = require('node:crypto');
-const catalog = require('./catalog');
+const { MetricBook, eventsErrors } = require('./metrics');
 const http = require('./http');
 
 /**
@@ -65,28 +65,19 @@ function newKeyPair() {
 }
 
 /**
- * The `events.errors` Lago's hourly job would send for these events (`app/services/webhooks/events/`): unknown
- * metric codes, and events without the property their metric aggregates. The sandbox's metrics have no filters or
- * group keys, so those two lists stay empty.
- * @param {Array<{ transaction_id: string, code: string, properties: Record<string, unknown> }>} events
+ * The `events.errors` Lago's hourly job would send for these events against these metrics (sandbox/metrics.js).
+ * @param {Array<{ transaction_id: string, code: string, properties?: Record<string, unknown> }>} events
+ * @param {import('./metrics').Metric[]} metrics
  */
-function computeEventsErrors(events) {
-	/** @type {string[]} */ const invalidCode = [];
-	/** @type {string[]} */ const missingProperty = [];
-	for (const event of events) {
-		const metric = catalog.findMetric(event.code);
-		if (!metric) invalidCode.push(event.transaction_id);
-		else if (metric.field_name && metric.aggregation_type !== 'count_agg') {
-			const value = event.properties ? event.properties[metric.field_name] : undefined;
-			if (value === undefined || value === null || value === '') missingProperty.push(event.transaction_id);
-		}
-	}
-	return { invalid_code: invalidCode, missing_aggregation_property: missingProperty, missing_group_key: null, invalid_filter_values: [] };
+function computeEventsErrors(events, metrics) {
+	return eventsErrors(events, metrics);
 }
 
 class WebhookCenter {
-	/** @param {{ hmacKey?: string }} [options] */
+	/** @param {{ hmacKey?: string, metrics?: () => import('./metrics').Metric[] }} [options] */
 	constructor(options = {}) {
+		/** The organisation's billable metrics, which the events.errors report checks events against. */
+		this.metrics = options.metrics || (() => new MetricBook(undefined).metrics);
 		/** @type {Map<string, Endpoint>} */
 		this.endpoints = new Map();
 		/** @type {DeliveryAttempt[]} */
@@ -304,9 +295,9 @@ class WebhookCenter {
 	 */
 	async sendEventsErrors(storedEvents, options = {}) {
 		const fresh = storedEvents.filter((e) => !this.reported.has(e.lago_id));
-		const errors = computeEventsErrors(fresh);
+		const errors = computeEventsErrors(fresh, this.metrics());
 		fresh.forEach((e) => this.reported.add(e.lago_id));
-		const total = errors.invalid_code.length + errors.missing_aggregation_property.length;
+		const total = errors.invalid_code.length + errors.missing_aggregation_property.length + errors.invalid_filter_values.length;
 		if (total === 0) return { events_errors: errors, sent: false, deliveries: [] };
 		const result = await this.send('events.errors', 'events_errors', errors, options);
 		return { events_errors: errors, sent: true, deliveries: result.deliveries };

@@ -92,6 +92,10 @@ export interface RunOptions {
 	executionId?: string;
 	runIndex?: number;
 	nodeName?: string;
+	/** 'retry' for a run started by Retry in the executions list; default 'manual'. */
+	mode?: 'manual' | 'retry';
+	/** The node contexts a failed execution left (run.data.executionData.contextData), as Retry hands them back. */
+	contextData?: IRunExecutionData['executionData'] extends infer E ? (E extends { contextData: infer C } ? C : never) : never;
 }
 
 export interface RunResult {
@@ -193,14 +197,14 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		startData: {},
 		resultData: { runData },
 		executionData: {
-			contextData: {},
+			contextData: options.contextData ?? {},
 			nodeExecutionStack: [executeData],
 			metadata: {},
 			waitingExecution: {},
 			waitingExecutionSource: {},
 		},
 	} as IRunExecutionData;
-	const workflowExecute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+	const workflowExecute = new WorkflowExecute(additionalData, options.mode ?? 'manual', runExecutionData);
 	const run = await workflowExecute.processRunExecutionData(workflow);
 	const taskData = run.data.resultData.runData[nodeName] ?? [];
 	const last = taskData[taskData.length - 1];
@@ -254,6 +258,7 @@ export function useSandbox(apiKey: string): () => Sandbox {
 		sandbox?.setFaults(null);
 		sandbox?.setRejectTransactionIds([]);
 		sandbox?.setBatchMaxLength(100);
+		sandbox?.setBillableMetrics(null);
 	});
 	return () => {
 		if (!sandbox) throw new Error('the sandbox is not started yet');

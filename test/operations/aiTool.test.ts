@@ -39,7 +39,9 @@ describe('Lago Events as an AI agent tool', () => {
 		const args = { subscription_id: 'sub_demo_1', metric_code: 'storage_gb', transaction_id: 'agent-call-7', gb: 2.5 };
 		const first = JSON.parse(await tool.invoke(args));
 		expect(first).toMatchObject([{ transaction_id: 'agent-call-7', external_subscription_id: 'sub_demo_1', code: 'storage_gb', properties: { gb: 2.5 } }]);
-		const sent = sandbox().requests[0].body as { event: Record<string, unknown> };
+		// The first request reads the billable metrics for the check; the second sends the event.
+		expect(sandbox().requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v1/billable_metrics', 'POST /api/v1/events']);
+		const sent = sandbox().requests[1].body as { event: Record<string, unknown> };
 		expect(sent.event).toMatchObject({ transaction_id: 'agent-call-7', external_subscription_id: 'sub_demo_1', code: 'storage_gb', properties: { gb: 2.5 } });
 		const retried = JSON.parse(await tool.invoke(args));
 		expect(retried).toMatchObject([{ transaction_id: 'agent-call-7', already_ingested: true }]);

@@ -10,8 +10,14 @@ beforeEach(async () => {
 });
 afterEach(async () => mock.close());
 
+// These tests script POST /events on a mock; the billable-metric check (which reads GET /billable_metrics first) has
+// its own tests in metricCheck.test.ts, so here it is off.
 const send = (parameters: Record<string, unknown>, extra: Partial<Parameters<typeof runNode>[0]> = {}) =>
-	runNode({ baseUrl: mock.url, parameters: { operation: 'create', externalSubscriptionId: 'sub_1', code: 'api_calls', ...parameters }, ...extra });
+	runNode({
+		baseUrl: mock.url,
+		parameters: { operation: 'create', externalSubscriptionId: 'sub_1', code: 'api_calls', ...parameters, options: { checkBillableMetrics: 'dontCheck', ...((parameters.options as object) ?? {}) } },
+		...extra,
+	});
 
 const fast = { maxAttempts: 4, initialRetryDelay: 1 };
 
@@ -322,7 +328,7 @@ describe('Send: a redirecting Base URL', () => {
 		const result = await runNode({
 			baseUrl: mock.url,
 			items: [{ tx: 'a' }, { tx: 'b' }, { tx: 'c' }],
-			parameters: { operation: 'createBatch', externalSubscriptionId: 'sub_1', code: 'api_calls', transactionId: '={{ $json.tx }}', timestamp: '1700000000' },
+			parameters: { operation: 'createBatch', externalSubscriptionId: 'sub_1', code: 'api_calls', transactionId: '={{ $json.tx }}', timestamp: '1700000000', options: { checkBillableMetrics: 'dontCheck' } },
 		});
 		expect(mock.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/v1/events/batch']);
 		expect(result.error?.message).toBe("Lago's address answered with a redirect (301) to https://lago.example.com/api/v1/events/batch: the request did not reach Lago [item 0]");

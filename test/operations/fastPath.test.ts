@@ -25,10 +25,12 @@ async function run(parameters: object) {
 	const result = await runNode({ items: items as never, parameters: parameters as never, credentials: sandboxCredentials(sandbox()), continueOnFail: true, executionId: 'fp' });
 	// lago_id and created_at are the server's own: everything else must match.
 	const output = result.items.map(({ json: { lago_id, created_at, ...json }, pairedItem }) => ({ json, pairedItem, stored: Boolean(lago_id && created_at) }));
-	return { bodies: sandbox().requests.map((r) => r.rawBody), output, error: result.error?.message };
+	return { bodies: sandbox().requests.filter((r) => r.method === 'POST').map((r) => r.rawBody), output, error: result.error?.message };
 }
 
-const base = { operation: 'createBatch', externalSubscriptionId: 'sub_demo_1', code: 'storage_gb', transactionId: '={{ $json.id }}', timestamp: '1700000000' };
+// Send and Flag: the billable-metric check runs on both paths (storage_gb without a numeric gb is flagged), and every
+// event is still sent, so the requests can be compared.
+const base = { operation: 'createBatch', externalSubscriptionId: 'sub_demo_1', code: 'storage_gb', transactionId: '={{ $json.id }}', timestamp: '1700000000', options: { checkBillableMetrics: 'sendAndFlag' } };
 
 const cases: Array<[string, (write: (form: string) => string) => object]> = [
 	['every form as a key/value property', (write) => ({ ...base, properties: { property: fastForms.map((form, i) => ({ key: `p${i}`, value: write(form) })) } })],

@@ -41,11 +41,13 @@ describe('billable metric picker', () => {
 		['a plain string (older workflows, the HTTP contract)', 'storage_gb'],
 	])('the node sends the code when the metric is %s', async (_name, code) => {
 		const result = await runNode({
-			parameters: { operation: 'create', externalSubscriptionId: 'sub_demo_1', code, transactionId: 'm1', timestamp: '1700000000' } as never,
+			parameters: { operation: 'create', externalSubscriptionId: 'sub_demo_1', code, transactionId: 'm1', timestamp: '1700000000', properties: { property: [{ key: 'gb', value: '1' }] } } as never,
 			items: [{ metric: 'storage_gb' }],
 			credentials: credentials(),
 		});
 		expect(result.error).toBeUndefined();
-		expect((sandbox().requests[0].body as { event: { code: string } }).event.code).toBe('storage_gb');
+		const sent = sandbox().requests.filter((r) => r.method === 'POST');
+		expect(sent).toHaveLength(1);
+		expect((sent[0].body as { event: { code: string } }).event.code).toBe('storage_gb');
 	});
 });

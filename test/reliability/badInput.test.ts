@@ -17,7 +17,8 @@ interface Case {
 }
 
 const good = { create: 'sub_demo_1', createBatch: 'sub_demo_1', estimateFees: 'sub_demo_1', get: 'good-id' };
-const event = (extra: Record<string, unknown>) => ({ externalSubscriptionId: '={{ $json.sub }}', code: 'storage_gb', transactionId: '={{ $json.id }}', timestamp: '1700000000', ...extra });
+// api_calls counts events, so the good item is billable as it is and passes the billable-metric check.
+const event = (extra: Record<string, unknown>) => ({ externalSubscriptionId: '={{ $json.sub }}', code: 'api_calls', transactionId: '={{ $json.id }}', timestamp: '1700000000', ...extra });
 
 const cases: Array<[string, Case]> = [];
 const add = (name: string, c: Case) => cases.push([name, c]);
@@ -54,7 +55,7 @@ const id = (operation: Operation, name: string, field: string, bad: unknown, mes
 			? { transactionId: '={{ $json.v === undefined ? "good-id" : $json.v }}' }
 			: operation === 'estimateFees'
 				? { externalSubscriptionId: '={{ $json.sub }}', code: 'storage_gb', [field]: `={{ $json.v === undefined ? "${field === 'code' ? 'storage_gb' : 'sub_demo_1'}" : $json.v }}` }
-				: event({ [field]: `={{ $json.v === undefined ? ${field === 'transactionId' ? '$json.id' : field === 'code' ? '"storage_gb"' : '$json.sub'} : $json.v }}` });
+				: event({ [field]: `={{ $json.v === undefined ? ${field === 'transactionId' ? '$json.id' : field === 'code' ? '"api_calls"' : '$json.sub'} : $json.v }}` });
 	add(`${operation}: ${name}`, { operation, parameters, bad, message });
 };
 id('create', 'empty subscription', 'externalSubscriptionId', '', /^External Subscription ID is empty \[item 1\]$/);

@@ -482,6 +482,37 @@ describe('Lago sandbox', () => {
 				meta: { current_page: 1, next_page: null, prev_page: null, total_pages: 0, total_count: 0 },
 			});
 		});
+		it('serves the metrics it was given as Lago renders them: aggregation, field, sorted filter values, expression', async () => {
+			try {
+				const control = await post(sb, '/_sandbox/billable-metrics', [
+					{ code: 'requests', aggregation_type: 'count_agg', field_name: 'ignored', filters: [{ key: 'region', values: ['us', 'eu'] }] },
+					{ code: 'gb_hours', name: 'GB hours', aggregation_type: 'sum_agg', field_name: 'gbh', expression: 'event.properties.gb * event.properties.hours' },
+				]);
+				expect(control.status).toBe(200);
+				const res = await get(sb, '/api/v1/billable_metrics?per_page=1&page=2');
+				expect(res.json.meta).toEqual({ current_page: 2, next_page: null, prev_page: 1, total_pages: 2, total_count: 2 });
+				expect(res.json.billable_metrics).toEqual([
+					expect.objectContaining({ code: 'gb_hours', name: 'GB hours', aggregation_type: 'sum_agg', field_name: 'gbh', expression: 'event.properties.gb * event.properties.hours', filters: [] }),
+				]);
+				const first = await get(sb, '/api/v1/billable_metrics?per_page=1');
+				expect(first.json.billable_metrics[0]).toMatchObject({ code: 'requests', field_name: null, expression: null, filters: [{ key: 'region', values: ['eu', 'us'] }] });
+				expect((await post(sb, '/_sandbox/billable-metrics', [{ code: 'x', aggregation_type: 'median_agg' }])).status).toBe(400);
+			} finally {
+				sb.setBillableMetrics(null);
+			}
+			expect((await get(sb, '/api/v1/billable_metrics')).json.meta.total_count).toBe(15);
+		});
+
+		it('answers 403 when the API key may not read billable metrics', async () => {
+			sb.webhooks.configure({ deniedResources: ['billable_metric'] });
+			try {
+				const res = await get(sb, '/api/v1/billable_metrics');
+				expect(res.status).toBe(403);
+				expect(res.json).toEqual({ status: 403, error: 'Forbidden', code: 'read_not_allowed_for_billable_metric' });
+			} finally {
+				sb.webhooks.configure({ deniedResources: [] });
+			}
+		});
 	});
 
 	describe('fault mode', () => {

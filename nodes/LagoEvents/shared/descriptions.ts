@@ -64,8 +64,8 @@ export function transactionIdField(operations: Operation[]): INodeProperties {
 		default: '',
 		placeholder: 'e.g. {{ $json.order_id }}',
 		description:
-			'Unique ID of this usage record (e.g. an order or log-line ID). Lago ingests each ID once per subscription: re-sending an ID never bills twice, and two different records with the same ID are billed once. Leave empty to let the node derive one from the execution, node, run and item (it stays the same when the node retries, and is returned in the output). AI agents: when retrying a call, reuse the same Transaction ID.',
-		hint: 'Map an ID from your data if this workflow may run again over the same records: a new execution derives new IDs, and Lago would count the usage twice.',
+			'Unique ID of this usage record (e.g. an order or log-line ID). Lago ingests each ID once per subscription: re-sending an ID never bills twice, and two different records with the same ID are billed once. Leave empty to let the node derive one from the execution, node, run and item (it stays the same when the node retries and when a failed execution is retried from the executions list, and is returned in the output). AI agents: when retrying a call, reuse the same Transaction ID.',
+		hint: 'Map an ID from your data if this workflow may run again over the same records: a new execution derives new IDs, and Lago would count the usage twice. Retrying a failed execution is safe: it derives the same IDs.',
 		displayOptions: showFor(operations),
 	};
 }

@@ -40,6 +40,39 @@ export function runStartedAt(key: string, nowMillis: number = Date.now()): numbe
 	return nowMillis;
 }
 
+/**
+ * What this node remembers in n8n's execution data (the node context, `runExecutionData.executionData.contextData`).
+ * n8n saves it with a failed execution, and Retry in the executions list (mode `retry`, a new execution id) runs the
+ * failed node again from that data. Deriving from the remembered execution id and start time makes the retried run
+ * send the same transaction ids and timestamps, so Lago keeps the events the failed run already stored once.
+ */
+export interface RememberedRun {
+	executionId?: unknown;
+	run?: { runIndex?: unknown; startedAtMillis?: unknown };
+}
+export const RUN_CONTEXT_KEY = 'lagoEvents';
+
+function nodeContext(ctx: IExecuteFunctions): Record<string, unknown> | undefined {
+	const getContext = (ctx as Partial<Pick<IExecuteFunctions, 'getContext'>>).getContext;
+	if (typeof getContext !== 'function') return undefined;
+	try {
+		return getContext.call(ctx, 'node') as Record<string, unknown>;
+	} catch {
+		return undefined;
+	}
+}
+
+/** The execution id and start time to derive from: the remembered ones on a retried execution, else this run's. */
+export function rememberRun(context: Record<string, unknown> | undefined, executionId: string, runIndex: number, startedAtMillis: number): { executionId: string; startedAtMillis: number } {
+	if (!context) return { executionId, startedAtMillis };
+	const remembered = (context[RUN_CONTEXT_KEY] ?? {}) as RememberedRun;
+	const origin = typeof remembered.executionId === 'string' && remembered.executionId !== '' ? remembered.executionId : executionId;
+	const sameRun = remembered.run && remembered.run.runIndex === runIndex && typeof remembered.run.startedAtMillis === 'number';
+	const started = sameRun ? (remembered.run!.startedAtMillis as number) : startedAtMillis;
+	context[RUN_CONTEXT_KEY] = { executionId: origin, run: { runIndex, startedAtMillis: started } };
+	return { executionId: origin, startedAtMillis: started };
+}
+
 /** What identifies this run of the node, for derived transaction ids and the default timestamp. */
 export function runContext(ctx: IExecuteFunctions): RunContext {
 	const runIndexValue = (ctx as unknown as { runIndex?: unknown }).runIndex;
@@ -49,13 +82,9 @@ export function runContext(ctx: IExecuteFunctions): RunContext {
 	const nodeName = ctx.getNode().name;
 	// Without a saved execution (rare: some test contexts) there is nothing stable to derive from.
 	const execution = executionId ? String(executionId) : `local${Date.now().toString(36)}`;
-	return {
-		instanceId,
-		executionId: execution,
-		nodeName,
-		runIndex,
-		startedAtMillis: runStartedAt([instanceId, execution, nodeName, runIndex].join('\u0000')),
-	};
+	const startedAtMillis = runStartedAt([instanceId, execution, nodeName, runIndex].join('\u0000'));
+	const origin = rememberRun(nodeContext(ctx), execution, runIndex, startedAtMillis);
+	return { instanceId, executionId: origin.executionId, nodeName, runIndex, startedAtMillis: origin.startedAtMillis };
 }
 
 /** A parameter left at its empty default, as opposed to an expression that resolved to an empty value. */

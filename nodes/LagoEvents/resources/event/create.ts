@@ -16,6 +16,7 @@ import type { FieldError, LagoEventInput } from '../../shared/event';
 import { MAX_PARALLEL_REQUESTS_PER_ITEM, formatItemRanges, parseParallelPerItem, runInParallel } from '../../shared/parallel';
 import { ParameterReader } from '../../shared/parameterReader';
 import { failItem, prepareItems, readEvent, runContext } from '../../shared/parameters';
+import { attachFlags, checkBillableMetricsOption, checkEvents } from '../../shared/billableMetrics';
 import { responseError, retryPolicyFromOptions, sendToLago } from '../../../shared/transport';
 
 const showOnlyForCreate = { show: { resource: ['event'], operation: ['create'] } };
@@ -72,6 +73,7 @@ export const createDescription: INodeProperties[] = [
 		default: {},
 		displayOptions: showOnlyForCreate,
 		options: [
+			checkBillableMetricsOption,
 			...retryOptions,
 			onDuplicateOption,
 			parallelRequestsOption(
@@ -93,16 +95,20 @@ export async function create(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const run = runContext(this);
 	const reader = new ParameterReader(this);
 	let parallel: number;
+	const runOptions = reader.get('options', 0, {}) as IDataObject;
 	try {
-		parallel = parseParallelSends((reader.get('options', 0, {}) as IDataObject).parallelRequests);
+		parallel = parseParallelSends(runOptions.parallelRequests);
 	} catch (error) {
 		throw new NodeOperationError(node, (error as Error).message, { description: (error as FieldError).hint });
 	}
-	const { prepared, failed } = prepareItems(this, (itemIndex) => ({
+	const { prepared: read, failed } = prepareItems(this, (itemIndex) => ({
 		options: reader.get('options', itemIndex, {}) as IDataObject,
 		event: readEvent(reader, itemIndex, run),
 	}));
+	const check = await checkEvents(this, runOptions.checkBillableMetrics, retryPolicyFromOptions(runOptions), read.map(({ itemIndex, value }) => ({ itemIndex, event: value.event })));
+	const prepared = read.filter(({ itemIndex }) => !check.blocked.has(itemIndex));
 	const results = new Map<number, INodeExecutionData[]>(Array.from(failed, ([itemIndex, item]) => [itemIndex, [item]]));
+	for (const [itemIndex, item] of check.blocked) results.set(itemIndex, [item]);
 	const ingested: number[] = [];
 	let stop: { itemIndex: number; error: Error & { description?: string | null } } | undefined;
 
@@ -134,7 +140,9 @@ export async function create(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 	const output: INodeExecutionData[] = [];
 	const itemCount = this.getInputData().length;
-	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) output.push(...(results.get(itemIndex) ?? []));
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		for (const item of results.get(itemIndex) ?? []) output.push(attachFlags(item, check.flagged.get(itemIndex)));
+	}
 	return [output];
 }
 

@@ -17,6 +17,7 @@ import type { LagoEventInput } from '../../shared/event';
 import { formatItemRanges, parseWholeNumberOption, runInParallel } from '../../shared/parallel';
 import { ParameterReader } from '../../shared/parameterReader';
 import { prepareItems, readEvent, runContext } from '../../shared/parameters';
+import { attachFlags, checkBillableMetricsOption, checkEvents } from '../../shared/billableMetrics';
 import { responseError, retryPolicyFromOptions, sendToLago } from '../../../shared/transport';
 import type { LagoResponse } from '../../../shared/transport';
 import { additionalEventFields, eventContext } from './create';
@@ -60,6 +61,7 @@ export const createBatchDescription: INodeProperties[] = [
 				description:
 					'Events per request, from 1 to 100. Lago Cloud accepts 100; lower it if your self-hosted Lago sets LAGO_EVENTS_BATCH_MAX_LENGTH lower.',
 			},
+			checkBillableMetricsOption,
 			...retryOptions,
 			onDuplicateOption,
 			parallelRequestsOption(
@@ -118,9 +120,11 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 
 	const reader = new ParameterReader(this);
 	const { prepared, failed } = prepareItems(this, (itemIndex) => readEvent(reader, itemIndex, run));
-	const pending: Pending[] = prepared.map(({ itemIndex, value }) => ({ itemIndex, event: value }));
+	const check = await checkEvents(this, options.checkBillableMetrics, policy, prepared.map(({ itemIndex, value }) => ({ itemIndex, event: value })));
+	const pending: Pending[] = prepared.filter(({ itemIndex }) => !check.blocked.has(itemIndex)).map(({ itemIndex, value }) => ({ itemIndex, event: value }));
 	const results: Array<INodeExecutionData | undefined> = new Array(items.length);
 	for (const [itemIndex, item] of failed) results[itemIndex] = item;
+	for (const [itemIndex, item] of check.blocked) results[itemIndex] = item;
 	const ingested: number[] = [];
 
 	const stateDescription = (stoppedAt: Pending[]) => {
@@ -219,7 +223,7 @@ export async function createBatch(this: IExecuteFunctions): Promise<INodeExecuti
 
 	const output: INodeExecutionData[] = [];
 	results.forEach((result, itemIndex) => {
-		output.push(result ?? errorItem(node, new NodeOperationError(node, `No result was recorded for this item [item ${itemIndex}]`), itemIndex));
+		output.push(attachFlags(result ?? errorItem(node, new NodeOperationError(node, `No result was recorded for this item [item ${itemIndex}]`), itemIndex), check.flagged.get(itemIndex)));
 	});
 	return [output];
 }
