@@ -56,7 +56,7 @@ describe('Lago Events as an AI agent tool', () => {
 		};
 		const { tool } = asAiTool(parameters, credentials(), 'Send usage to Lago', { subscription_id: 'sub_demo_1', team: 'billing-team' });
 		await tool.invoke({ subscription_id: 'sub_demo_2', team: 'from-the-tool-call', metric_code: 'storage_gb', transaction_id: 'agent-json-1', gb: 1 });
-		expect(sandbox().requests.map((r) => r.body)).toEqual([
+		expect(sandbox().requests.filter((r) => r.method === 'POST').map((r) => r.body)).toEqual([
 			{ event: expect.objectContaining({ transaction_id: 'agent-json-1', external_subscription_id: 'sub_demo_1', properties: { gb: 1, team: 'billing-team', asked: 'sub_demo_2' } }) },
 		]);
 	});
