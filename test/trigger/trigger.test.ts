@@ -263,8 +263,32 @@ describe('deliveries', () => {
 	});
 
 	test('the delivery log stays bounded', async () => {
-		expect(deliveryLog.maxEntries).toBe(10_000);
-		expect(replayLog.maxEntries).toBe(10_000);
+		// Both logs the trigger writes to are filled to their limit first; then real deliveries go through the trigger.
+		const filler = Array.from({ length: 10_000 }, (_, i) => `bounded-test-filler-${i}`);
+		for (const log of [deliveryLog, replayLog]) {
+			for (const key of filler) log.firstTime(key);
+		}
+		try {
+			expect([deliveryLog.size, replayLog.size]).toEqual([10_000, 10_000]);
+			const t = await activeTrigger();
+			for (let i = 0; i < 3; i++) {
+				const body = payload();
+				expect((await t.deliver({ body, headers: lagoHeaders(body, 'jwt', `bounded-${i}`) })).items).toHaveLength(1);
+			}
+			// Still at the limit: the three oldest entries made room (the fourth is kept), newest last.
+			expect([deliveryLog.size, replayLog.size]).toEqual([10_000, 10_000]);
+			for (const log of [deliveryLog, replayLog]) {
+				// The kept one first: asking for a forgotten key records it again, which pushes out the next oldest.
+				expect([3, 2, 1, 0].map((i) => log.firstTime(filler[i]))).toEqual([false, true, true, true]);
+				expect(log.size).toBe(10_000);
+			}
+			const again = payload();
+			const first = await t.deliver({ body: again, headers: lagoHeaders(again, 'jwt', 'bounded-again') });
+			expect(first.items).toHaveLength(1);
+			expect(await t.deliver({ body: again, headers: lagoHeaders(again, 'jwt', 'bounded-again') })).toMatchObject({ status: 200, items: undefined, responseBody: { message: 'Already received' } });
+		} finally {
+			for (const log of [deliveryLog, replayLog]) for (const key of filler) log.forget(key);
+		}
 	});
 });
 
@@ -276,6 +300,12 @@ describe('attacks: each is answered 401 (or 200 without a run) and starts nothin
 		return `${input}.${b64url(sign('RSA-SHA256', Buffer.from(input), signer))}`;
 	};
 	const publicPem = () => sandbox.webhooks.publicKeyPem;
+
+	const sameLengthChange = (body: string, from: string, to: string) => {
+		const changed = body.replace(from, to);
+		if (changed === body || changed.length !== body.length) throw new Error(`not a same-length change: ${from} -> ${to}`);
+		return changed;
+	};
 
 	type Attack = [string, 'jwt' | 'hmac', () => { body: string; headers: Record<string, string> }];
 	const attacks: Attack[] = [
@@ -300,7 +330,8 @@ describe('attacks: each is answered 401 (or 200 without a run) and starts nothin
 		}],
 		['valid Lago JWT replayed with a changed body', 'jwt', () => {
 			const signedBody = payload('invoice.created', { lago_id: 'inv_real', total_amount_cents: 100 });
-			return { body: signedBody.replace('"total_amount_cents":100', '"total_amount_cents":1'), headers: lagoHeaders(signedBody) };
+			// Same length as the signed body: a check that compared only lengths would let it through.
+			return { body: sameLengthChange(signedBody, '"total_amount_cents":100', '"total_amount_cents":900'), headers: lagoHeaders(signedBody) };
 		}],
 		['truncated Lago JWT', 'jwt', () => {
 			const body = payload();
@@ -332,7 +363,7 @@ describe('attacks: each is answered 401 (or 200 without a run) and starts nothin
 		}],
 		['valid HMAC replayed with a changed body', 'hmac', () => {
 			const body = payload('invoice.created', { lago_id: 'inv_h', total_amount_cents: 100 });
-			return { body: body.replace('100', '1'), headers: lagoHeaders(body, 'hmac') };
+			return { body: sameLengthChange(body, '"total_amount_cents":100', '"total_amount_cents":900'), headers: lagoHeaders(body, 'hmac') };
 		}],
 		['HMAC in hex instead of base64', 'hmac', () => {
 			const body = payload();
