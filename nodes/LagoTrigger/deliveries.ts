@@ -18,7 +18,8 @@ export class DeliveryLog {
 	firstTime(key: string, now = Date.now()): boolean {
 		const at = this.seen.get(key);
 		if (at !== undefined && now - at < this.ttlMs) return false;
-		if (at !== undefined) this.seen.delete(key);
+		// Re-inserted rather than updated: an expired key seen again becomes the newest, not the next one evicted.
+		this.seen.delete(key);
 		this.seen.set(key, now);
 		while (this.seen.size > this.maxEntries) {
 			const oldest = this.seen.keys().next().value as string;
