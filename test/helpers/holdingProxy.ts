@@ -1,6 +1,8 @@
 import http from 'http';
 import type { AddressInfo } from 'net';
 
+import type { Sandbox } from '../../sandbox';
+
 /**
  * The in-process sandbox answers each request at once, so overlap is measured in front of it: a proxy that holds
  * every answer for `holdMs` and counts the requests it is holding.
@@ -40,3 +42,18 @@ export async function holdingProxy(target: string, holdMs: number, holdBeforeSen
 	};
 }
 
+/** Runs `body` with credentials that go through a holding proxy in front of `sandbox`; returns the most requests held at once. */
+export async function throughProxy(
+	sandbox: Sandbox,
+	holdMs: number,
+	body: (credentials: Record<string, string>) => Promise<unknown>,
+	holdBeforeSending?: (rawBody: string) => number,
+): Promise<number> {
+	const proxy = await holdingProxy(sandbox.url, holdMs, holdBeforeSending);
+	try {
+		await body({ region: 'custom', baseUrl: proxy.url, apiKey: sandbox.apiKey });
+	} finally {
+		await proxy.close();
+	}
+	return proxy.maxInFlight();
+}

@@ -220,11 +220,19 @@ describe('Send: bad input and Continue On Fail', () => {
 
 describe('Send: retries', () => {
 	test('429 waits for X-RateLimit-Reset and resends the identical body', async () => {
-		handler = (req, i) => (i === 0 ? { status: 429, body: { status: 429, error: 'Too Many Requests' }, headers: { 'X-RateLimit-Reset': '0' } } : ok({ event: lagoEvent(req.body.event) }));
+		// Reset 1 s, back-off 1 ms: only a node that reads the header waits about a second before the resend.
+		const arrivals: number[] = [];
+		handler = (req, i) => {
+			arrivals.push(Date.now());
+			return i === 0 ? { status: 429, body: { status: 429, error: 'Too Many Requests' }, headers: { 'X-RateLimit-Reset': '1' } } : ok({ event: lagoEvent(req.body.event) });
+		};
 		const result = await send({ options: fast });
 		expect(result.error).toBeUndefined();
 		expect(mock.requests).toHaveLength(2);
 		expect(mock.requests[1].rawBody).toBe(mock.requests[0].rawBody);
+		const waited = arrivals[1] - arrivals[0];
+		expect(waited).toBeGreaterThanOrEqual(1000);
+		expect(waited).toBeLessThan(3000);
 	});
 
 	test('503 pages and dropped connections are retried with identical bodies, including the derived id and timestamp', async () => {

@@ -12,7 +12,18 @@ const run = (parameters: Record<string, unknown>, extra: Partial<Parameters<type
 		...extra,
 	});
 
-const now = new Date();
+// "Now" is pinned (the sandbox reads the same clock), so periods and counts are the same on every day of the year.
+// sub_demo_1 started on 2026-01-01: on 2026-11-15 it has ten closed monthly periods, January to October.
+const NOW = Date.parse('2026-11-15T12:00:00Z');
+const pinClock = (at: number) =>
+	jest.useFakeTimers({
+		now: at,
+		doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+	});
+beforeEach(() => pinClock(NOW));
+afterEach(() => jest.useRealTimers());
+
+const now = new Date(NOW);
 const monthStart = (offset: number) => Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1);
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const seconds = (ms: number) => ms / 1000;
@@ -164,10 +175,11 @@ describe('Customer Usage › Get Past', () => {
 		expect(result.error).toBeUndefined();
 		expect(sandbox().requests[0].path).toBe('/api/v1/customers/cus_demo_1/past_usage');
 		expect(sandbox().requests[0].query).toEqual({ external_subscription_id: 'sub_demo_1', periods_count: '2', billable_metric_code: 'api_calls', page: '1', per_page: '100' });
-		const startOfSub = Date.parse('2026-01-01T00:00:00Z');
-		const expectedPeriods = [monthStart(-1), monthStart(-2)].filter((ms) => ms >= startOfSub);
-		expect(result.json.map((j) => [j.from_datetime, j.units, j.amount])).toEqual(expectedPeriods.map((ms, i) => [iso(ms), i === 0 ? 2 : 0, i === 0 ? 0.04 : 0]));
-		expect(result.json[0]).toMatchObject({ to_datetime: iso(monthStart(0) - 1000), metric_code: 'api_calls', events_count: 2, currency: 'EUR' });
+		expect(result.json.map((j) => [j.from_datetime, j.units, j.amount])).toEqual([
+			['2026-10-01T00:00:00Z', 2, 0.04],
+			['2026-09-01T00:00:00Z', 0, 0],
+		]);
+		expect(result.json[0]).toMatchObject({ to_datetime: '2026-10-31T23:59:59Z', metric_code: 'api_calls', events_count: 2, currency: 'EUR' });
 	});
 
 	test('Simplify off returns one usage period per item', async () => {
@@ -178,9 +190,15 @@ describe('Customer Usage › Get Past', () => {
 
 	test('without Periods Count every closed period since the subscription started', async () => {
 		const result = await run({ operation: 'getPast', simplify: false });
-		const months = (now.getUTCFullYear() - 2026) * 12 + now.getUTCMonth();
-		expect(result.json).toHaveLength(months);
+		expect(result.json.map((j) => j.from_datetime)).toEqual(Array.from({ length: 10 }, (_, i) => `2026-${String(10 - i).padStart(2, '0')}-01T00:00:00Z`));
 		expect(sandbox().requests[0].query).toEqual({ external_subscription_id: 'sub_demo_1', page: '1', per_page: '100' });
+	});
+
+	test('a month after the subscription started there is one closed period, even when Periods Count asks for 2', async () => {
+		pinClock(Date.parse('2026-02-10T08:00:00Z'));
+		const result = await run({ operation: 'getPast', simplify: false, options: { periodsCount: 2 } });
+		expect(result.error).toBeUndefined();
+		expect(result.json.map((j) => [j.from_datetime, j.to_datetime])).toEqual([['2026-01-01T00:00:00Z', '2026-01-31T23:59:59Z']]);
 	});
 
 	test('Periods Count 0 from an expression is an error before any request', async () => {

@@ -1,6 +1,9 @@
-import { NO_INSTANT_CHARGE_NOTE } from '../../nodes/LagoEvents/resources/event/estimateInstantFees';
 import { runNode, useSandbox } from '../helpers/harness';
 import { startMock } from '../helpers/mockLago';
+
+// Written out, not imported from the node: the text users read is what is checked.
+const NO_INSTANT_CHARGE_NOTE =
+	"No fee: the subscription's plan has no pay-in-advance standard or percentage charge for this metric, so nothing is billed at the moment of the event (any other charge is billed at the end of the period)";
 
 const sandbox = useSandbox('lago_test_key_instant-SECRET');
 

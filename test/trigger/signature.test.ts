@@ -2,7 +2,7 @@ import { createHmac, generateKeyPairSync, sign } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 import { alreadyStarted, clearProcessRecords, deliveryKeys, MAX_RECORDS, prune, recordStarted, RECORD_TTL_MS } from '../../nodes/LagoTrigger/deliveries';
-import { EVENT_ERROR_FIXES, splitEventErrors } from '../../nodes/LagoTrigger/eventErrors';
+import { splitEventErrors } from '../../nodes/LagoTrigger/eventErrors';
 import { EVENT_TYPES, eventTypeOptions, isSelected, normaliseEventTypes } from '../../nodes/LagoTrigger/eventTypes';
 import { endpointMatches, sameEventTypes } from '../../nodes/LagoTrigger/endpoints';
 import { hmacSignature, MAX_JWT_LENGTH, NOT_RSA, parsePublicKey, resolveAlgorithm, verifyHmac, verifyJwt } from '../../nodes/LagoTrigger/signature';
@@ -89,7 +89,7 @@ describe('splitEventErrors', () => {
 			['t3', 'missing_aggregation_property'],
 			['t4', 'invalid_filter_values'],
 		]);
-		expect(items[0]).toEqual({ webhook_type: 'events.errors', organization_id: 'org-1', transaction_id: 't1', error: 'invalid_code', fix: EVENT_ERROR_FIXES.invalid_code });
+		expect(items[0]).toEqual({ webhook_type: 'events.errors', organization_id: 'org-1', transaction_id: 't1', error: 'invalid_code', fix: "No billable metric has this event's code. Create the metric in Lago (events already received then count), or re-send the event with the right code under a new transaction ID." });
 	});
 	test('keeps kinds Lago may add later, and skips nothing else', () => {
 		const items = splitEventErrors({ events_errors: { new_kind: ['t9'], invalid_code: [42] } });

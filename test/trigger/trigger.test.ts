@@ -2,7 +2,7 @@ import { createHmac, generateKeyPairSync, sign } from 'crypto';
 
 import { ORGANIZATION_ID, startSandbox, signHmac, signJwt } from '../../sandbox';
 import type { Sandbox } from '../../sandbox';
-import { clearProcessRecords, MAX_RECORDS } from '../../nodes/LagoTrigger/deliveries';
+import { clearProcessRecords, MAX_RECORDS, recordStarted, storedRecords } from '../../nodes/LagoTrigger/deliveries';
 import { clearOrganisationCache } from '../../nodes/LagoTrigger/organisation';
 import { clearPublicKeyCache } from '../../nodes/LagoTrigger/publicKey';
 import { clearQuietLog } from '../../nodes/LagoTrigger/quietLog';
@@ -282,7 +282,14 @@ describe('deliveries', () => {
 	});
 
 	test('the delivery records stay bounded, per trigger', async () => {
-		expect(MAX_RECORDS).toBe(2_000);
+		// Filled past the cap through the trigger's own store, then one more real delivery through the trigger.
+		const t = await activeTrigger();
+		const staticData = t.staticData;
+		for (let i = 0; i < MAX_RECORDS + 10; i++) recordStarted(staticData, 'filler', [`filler-${i}`]);
+		const body = payload();
+		expect((await t.deliver({ body, headers: lagoHeaders(body, 'jwt', 'bounded-1') })).items).toHaveLength(1);
+		expect(Object.keys(storedRecords(staticData))).toHaveLength(MAX_RECORDS);
+		expect(await t.deliver({ body, headers: lagoHeaders(body, 'jwt', 'bounded-1') })).toMatchObject({ status: 200, items: undefined });
 	});
 });
 
@@ -294,6 +301,12 @@ describe('attacks: each is answered 401 (or 200 without a run) and starts nothin
 		return `${input}.${b64url(sign('RSA-SHA256', Buffer.from(input), signer))}`;
 	};
 	const publicPem = () => sandbox.webhooks.publicKeyPem;
+
+	const sameLengthChange = (body: string, from: string, to: string) => {
+		const changed = body.replace(from, to);
+		if (changed === body || changed.length !== body.length) throw new Error(`not a same-length change: ${from} -> ${to}`);
+		return changed;
+	};
 
 	type Attack = [string, 'jwt' | 'hmac', () => { body: string; headers: Record<string, string> }];
 	const attacks: Attack[] = [
@@ -318,7 +331,8 @@ describe('attacks: each is answered 401 (or 200 without a run) and starts nothin
 		}],
 		['valid Lago JWT replayed with a changed body', 'jwt', () => {
 			const signedBody = payload('invoice.created', { lago_id: 'inv_real', total_amount_cents: 100 });
-			return { body: signedBody.replace('"total_amount_cents":100', '"total_amount_cents":1'), headers: lagoHeaders(signedBody) };
+			// Same length as the signed body: a check that compared only lengths would let it through.
+			return { body: sameLengthChange(signedBody, '"total_amount_cents":100', '"total_amount_cents":900'), headers: lagoHeaders(signedBody) };
 		}],
 		['truncated Lago JWT', 'jwt', () => {
 			const body = payload();
@@ -350,7 +364,7 @@ describe('attacks: each is answered 401 (or 200 without a run) and starts nothin
 		}],
 		['valid HMAC replayed with a changed body', 'hmac', () => {
 			const body = payload('invoice.created', { lago_id: 'inv_h', total_amount_cents: 100 });
-			return { body: body.replace('100', '1'), headers: lagoHeaders(body, 'hmac') };
+			return { body: sameLengthChange(body, '"total_amount_cents":100', '"total_amount_cents":900'), headers: lagoHeaders(body, 'hmac') };
 		}],
 		['HMAC in hex instead of base64', 'hmac', () => {
 			const body = payload();

@@ -14,16 +14,18 @@ const evaluate = (credentials: Record<string, string>) =>
 	workflow.expression.getParameterValue(LAGO_API_URL_EXPRESSION, null, 0, 0, node.name, [], 'manual', { $credentials: credentials } as never);
 
 test.each([
-	[{ region: 'us' }],
-	[{ region: 'eu' }],
-	[{ region: 'custom', baseUrl: 'https://lago.example.com' }],
-	[{ region: 'custom', baseUrl: 'https://lago.example.com/' }],
-	[{ region: 'custom', baseUrl: 'https://lago.example.com/api/v1' }],
-	[{ region: 'custom', baseUrl: 'https://lago.example.com/api/v1/' }],
-	[{ region: 'custom', baseUrl: ' http://10.0.0.5:3000/api/V1 ' }],
-	[{ region: 'custom', baseUrl: 'https://example.com/lago//' }],
-])('credential test and node agree on %j', (credentials) => {
-	expect(evaluate(credentials)).toBe(resolveBaseUrl(credentials));
+	[{ region: 'us' }, 'https://api.getlago.com/api/v1'],
+	[{ region: 'eu' }, 'https://api.eu.getlago.com/api/v1'],
+	[{ region: 'custom', baseUrl: 'https://lago.example.com' }, 'https://lago.example.com/api/v1'],
+	[{ region: 'custom', baseUrl: 'https://lago.example.com/' }, 'https://lago.example.com/api/v1'],
+	[{ region: 'custom', baseUrl: 'https://lago.example.com/api/v1' }, 'https://lago.example.com/api/v1'],
+	[{ region: 'custom', baseUrl: 'https://lago.example.com/api/v1/' }, 'https://lago.example.com/api/v1'],
+	[{ region: 'custom', baseUrl: ' http://10.0.0.5:3000/api/V1 ' }, 'http://10.0.0.5:3000/api/v1'],
+	[{ region: 'custom', baseUrl: 'https://example.com/lago//' }, 'https://example.com/lago/api/v1'],
+])('credential test and node agree on %j', (credentials, expected) => {
+	// Both against the URL written out, so the two cannot agree on a wrong one.
+	expect(evaluate(credentials)).toBe(expected);
+	expect(resolveBaseUrl(credentials)).toBe(expected);
 });
 
 test('the credential test calls an authenticated, cheap Lago route', () => {

@@ -188,8 +188,20 @@ describe('parsePreciseTotalAmountCents', () => {
 
 describe('deriveTransactionId', () => {
 	test('is stable for the same installation, execution, node, run and item', () => {
-		expect(deriveTransactionId('inst-a', '42', 'Lago Events', 0, 3)).toBe(deriveTransactionId('inst-a', '42', 'Lago Events', 0, 3));
-		expect(deriveTransactionId('inst-a', '42', 'Lago Events', 0, 3)).toMatch(/^n8n-42-[0-9a-f]{8}-0-3$/);
+		// A fixed value, asked for at two pinned times a day apart (with Math.random pinned too): an id that depended on
+		// the clock or on chance would differ from it. c4094d0c = sha256("inst-a\0Lago Events"), first 8 hex digits.
+		const at = (iso: string) => {
+			jest.useFakeTimers({ now: Date.parse(iso) });
+			const random = jest.spyOn(Math, 'random').mockReturnValue(Date.parse(iso) % 7 / 7);
+			try {
+				return deriveTransactionId('inst-a', '42', 'Lago Events', 0, 3);
+			} finally {
+				random.mockRestore();
+				jest.useRealTimers();
+			}
+		};
+		expect(at('2026-11-01T10:00:00.000Z')).toBe('n8n-42-c4094d0c-0-3');
+		expect(at('2026-11-02T10:00:00.123Z')).toBe('n8n-42-c4094d0c-0-3');
 	});
 
 	test('differs across installations, executions, nodes, runs (loops, tool calls) and items', () => {
