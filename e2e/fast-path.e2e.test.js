@@ -29,7 +29,9 @@ function lagoNodes(write) {
 		propertiesInput: 'keyValue',
 		properties: {},
 		additionalFields: {},
-		options: {},
+		// Send and Flag: the billable-metric check runs on both paths (storage_gb without a numeric gb is flagged), and
+		// every event still goes out, so the requests of the two runs can be compared.
+		options: { checkBillableMetrics: 'sendAndFlag' },
 	};
 	const nodes = {
 		'Every form as a property': {

@@ -13,11 +13,14 @@ const run = (parameters: Record<string, unknown>, extra: Partial<Parameters<type
 	});
 
 // "Now" is pinned (the sandbox reads the same clock), so periods and counts are the same on every day of the year.
+// The pinned clock still moves with real time (advanceTimers): the run's rate limiter spaces requests by Date.now(),
+// and a clock that stands still would hold the second request forever.
 // sub_demo_1 started on 2026-01-01: on 2026-11-15 it has ten closed monthly periods, January to October.
 const NOW = Date.parse('2026-11-15T12:00:00Z');
 const pinClock = (at: number) =>
 	jest.useFakeTimers({
 		now: at,
+		advanceTimers: true,
 		doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
 	});
 beforeEach(() => pinClock(NOW));
