@@ -113,13 +113,13 @@ class WebhookCenter {
 	}
 
 	/**
-	 * 403 `<action>_not_allowed_for_<resource>` for a resource the API key is denied (lago-api `api_key.rb`).
+	 * 403 `<action>_action_not_allowed_for_<resource>` for a resource the API key is denied (lago-api `api_key.rb`).
 	 * @param {string} method @param {string} resource @returns {Reply | null}
 	 */
 	denied(method, resource) {
 		if (!this.config.deniedResources?.includes(resource)) return null;
 		const action = method === 'GET' ? 'read' : 'write';
-		return { status: 403, body: { status: 403, error: 'Forbidden', code: `${action}_not_allowed_for_${resource}` } };
+		return { status: 403, body: { status: 403, error: 'Forbidden', code: `${action}_action_not_allowed_for_${resource}` } };
 	}
 
 	/** @param {Endpoint} e */

@@ -128,7 +128,7 @@ describe.each(['create', 'createBatch'] as const)('%s', (operation) => {
 		expect(metricReads(sandbox().requests)).toBe(1);
 		const said = hints(result);
 		expect(said).toHaveLength(1);
-		expect(said[0]).toMatch(/^Events were sent without the billable-metric check: the API key may not read billable metrics \(403 read_not_allowed_for_billable_metric\); give it read access to Billable metrics/);
+		expect(said[0]).toMatch(/^Events were sent without the billable-metric check: the API key may not read billable metrics \(403 read_action_not_allowed_for_billable_metric\); give it read access to Billable metrics/);
 	});
 });
 

@@ -508,7 +508,7 @@ describe('Lago sandbox', () => {
 			try {
 				const res = await get(sb, '/api/v1/billable_metrics');
 				expect(res.status).toBe(403);
-				expect(res.json).toEqual({ status: 403, error: 'Forbidden', code: 'read_not_allowed_for_billable_metric' });
+				expect(res.json).toEqual({ status: 403, error: 'Forbidden', code: 'read_action_not_allowed_for_billable_metric' });
 			} finally {
 				sb.webhooks.configure({ deniedResources: [] });
 			}

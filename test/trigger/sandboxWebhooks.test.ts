@@ -100,7 +100,7 @@ test('both public-key routes serve base64 of the PEM; the older one as plain tex
 	sandbox.webhooks.configure({ jsonPublicKeyRoute: false, deniedResources: [] });
 	expect((await api('GET', '/webhooks/json_public_key')).status).toBe(404);
 	sandbox.webhooks.configure({ deniedResources: ['webhook_jwt_public_key'] });
-	expect(await api('GET', '/webhooks/public_key')).toMatchObject({ status: 403, json: { code: 'read_not_allowed_for_webhook_jwt_public_key' } });
+	expect(await api('GET', '/webhooks/public_key')).toMatchObject({ status: 403, json: { code: 'read_action_not_allowed_for_webhook_jwt_public_key' } });
 });
 
 test('deliveries are signed as Lago signs them, and only to endpoints that take the type', async () => {

@@ -139,7 +139,7 @@ describe('activation', () => {
 	test('a key without the webhook_endpoint permission is a clear error', async () => {
 		sandbox.webhooks.configure({ deniedResources: ['webhook_endpoint'] });
 		const error = await activeTrigger().catch((e) => e);
-		expect(error.message).toBe('The Lago API key is not allowed to read webhook endpoints (403 read_not_allowed_for_webhook_endpoint)');
+		expect(error.message).toBe('The Lago API key is not allowed to read webhook endpoints (403 read_action_not_allowed_for_webhook_endpoint)');
 		expect(error.description).toContain('"Webhook endpoints" read and write permission');
 	});
 

@@ -160,8 +160,8 @@ describe('read-side errors', () => {
 		[405, { code: 'no_active_subscription' }, 'getCurrentUsage', 'Customer "c" has no active subscription with external ID "s"'],
 		[404, { code: 'customer_not_found' }, 'getCurrentUsage', 'Lago has no customer with external ID "c"'],
 		[404, { code: 'subscription_not_found' }, 'getPastUsage', 'Customer "c" has no subscription with external ID "s"'],
-		[403, { code: 'read_not_allowed_for_customer_usage' }, 'getCurrentUsage', 'The API key is not allowed to read customer usage (403 read_not_allowed_for_customer_usage)'],
-		[403, { code: 'read_not_allowed_for_event' }, 'getMany', 'The API key is not allowed to read events (403 read_not_allowed_for_event)'],
+		[403, { code: 'read_action_not_allowed_for_customer_usage' }, 'getCurrentUsage', 'The API key is not allowed to read customer usage (403 read_action_not_allowed_for_customer_usage)'],
+		[403, { code: 'read_action_not_allowed_for_event' }, 'getMany', 'The API key is not allowed to read events (403 read_action_not_allowed_for_event)'],
 		[404, { code: 'subscription_not_found' }, 'estimateInstantFees', 'Lago found no active subscription with external ID "s"'],
 	] as const)('%i %j during %s', (status, body, operation, message) => {
 		const described = describeLagoError(status, { status, error: 'x', ...body }, { operation, externalCustomerId: 'c', externalSubscriptionId: 's' });
