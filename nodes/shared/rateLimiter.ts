@@ -42,7 +42,8 @@ export class RateLimiter {
 	constructor(
 		limits: Readonly<Record<RateClass, number>> = LAGO_CLOUD_LIMITS,
 		share = BUDGET_SHARE,
-		private readonly now: () => number = Date.now,
+		// Monotonic: a wall clock set back (NTP, a VM resumed) would otherwise hold the next request until it caught up.
+		private readonly now: () => number = () => performance.now(),
 		private readonly wait: (ms: number) => Promise<void> = sleep,
 	) {
 		this.limits = {
@@ -55,11 +56,15 @@ export class RateLimiter {
 	/** Milliseconds until a request of this class may start; 0 means it may start now, and it is then counted. */
 	tryTake(rateClass: RateClass): number {
 		const now = this.now();
-		const next = this.nextStart[rateClass];
+		const interval = WINDOW_MS / this.limits[rateClass];
+		let next = this.nextStart[rateClass];
+		// A slot is only ever booked one interval ahead of the clock, so a wait longer than that means the clock stepped
+		// back (an injected clock, a test's fake one): start the schedule again from now rather than wait it out.
+		if (next - now > interval + 1) next = now;
 		if (next > now) return Math.ceil(next - now);
 		// On schedule (a waiter wakes up to a millisecond late, sleep being whole milliseconds) the next slot follows this
 		// one's; after a pause it follows now.
-		this.nextStart[rateClass] = Math.max(next, now - 1) + WINDOW_MS / this.limits[rateClass];
+		this.nextStart[rateClass] = Math.max(next, now - 1) + interval;
 		return 0;
 	}
 

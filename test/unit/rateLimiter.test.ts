@@ -46,6 +46,33 @@ describe('RateLimiter', () => {
 		expect(starts.other[29] - starts.other[0]).toBeLessThanOrEqual(9700);
 	});
 
+	test('a wall clock set back an hour does not hold requests: the default clock is monotonic', () => {
+		// The wall clock (Date) is faked and set back; the limiter is built under it, as n8n would build it then.
+		jest.useFakeTimers({ doNotFake: ['performance'], advanceTimers: true });
+		try {
+			const limiter = new RateLimiter({ events: 1, currentUsage: 1, other: 1 }, 1);
+			expect(limiter.tryTake('other')).toBe(0);
+			jest.setSystemTime(Date.now() - 3_600_000);
+			// The next slot is one interval (1 s at 1/s) away, not an hour and a second.
+			const wait = limiter.tryTake('other');
+			expect(wait).toBeGreaterThan(0);
+			expect(wait).toBeLessThanOrEqual(1000);
+		} finally {
+			jest.useRealTimers();
+		}
+	});
+
+	test('an injected clock that steps back starts the schedule again instead of waiting the step out', () => {
+		let now = 1_000_000;
+		const limiter = new RateLimiter({ events: 1, currentUsage: 1, other: 2 }, 1, () => now);
+		expect(limiter.tryTake('other')).toBe(0);
+		// The first slot after a pause follows `now - 1` (a millisecond of slack for whole-millisecond sleeps).
+		expect(limiter.tryTake('other')).toBe(499);
+		now -= 60_000;
+		expect(limiter.tryTake('other')).toBe(0);
+		expect(limiter.tryTake('other')).toBe(500);
+	});
+
 	test('a cancelled wait gives up', async () => {
 		const limiter = new RateLimiter({ events: 1, currentUsage: 1, other: 1 }, 1, () => 0, async () => undefined);
 		expect(await limiter.take('other')).toBe(true);
