@@ -129,6 +129,9 @@ describe('event types', () => {
 		expect(isSelected(['invoice.created'], 'invoice.voided')).toBe(false);
 		expect(isSelected(['invoice.created'], undefined)).toBe(false);
 		expect(isSelected(['*'], 'anything.new')).toBe(true);
+		// Lago's deprecated event.error is no longer offered, but a workflow that picked it keeps registering it.
+		expect(normaliseEventTypes(['event.error', 'events.errors'])).toEqual(['event.error', 'events.errors']);
+		expect(isSelected(['event.error'], 'event.error')).toBe(true);
 	});
 	test('an endpoint matches on URL, algorithm and types; null, [] and ["*"] are all types', () => {
 		expect(sameEventTypes(null, ['*'])).toBe(true);
