@@ -13,7 +13,7 @@ const operationsByResource: Record<string, Record<string, (this: IExecuteFunctio
 
 export class LagoEvents implements INodeType {
 	description: INodeTypeDescription = {
-		displayName: 'Lago Events',
+		displayName: 'Lago',
 		name: 'lagoEvents',
 		icon: { light: 'file:lago.svg', dark: 'file:lago.dark.svg' },
 		group: ['output'],
@@ -22,7 +22,7 @@ export class LagoEvents implements INodeType {
 			'={{ {"create": "Send", "createBatch": "Send Batch", "estimateFees": "Estimate Fees", "get": "Get", "getMany": "Get Many", "estimateInstantFees": "Estimate Instant Fees", "getCurrent": "Get Current Usage", "getPast": "Get Past Usage"}[$parameter["operation"]] }}',
 		description:
 			'Send usage events to Lago for usage-based billing, one by one or in batches, estimate their fees, look them up, or read a customer\'s usage',
-		defaults: { name: 'Lago Events' },
+		defaults: { name: 'Lago' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],

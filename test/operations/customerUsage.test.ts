@@ -75,14 +75,12 @@ describe('Customer Usage › Get Current', () => {
 					external_subscription_id: 'sub_demo_1',
 					metric_code: 'storage_gb',
 					metric_name: 'Storage (GB)',
-					aggregation_type: 'sum_agg',
-					charge_model: 'standard',
 					units: 5.5,
 					events_count: 2,
-					amount_cents: 275,
 					amount: 2.75,
 					currency: 'EUR',
-					...period,
+					from_datetime: period.from_datetime,
+					to_datetime: period.to_datetime,
 				},
 				pairedItem: { item: 0 },
 			},
@@ -91,14 +89,14 @@ describe('Customer Usage › Get Current', () => {
 
 	test('every charge of the plan, each aggregation computed from the stored events of this period only', async () => {
 		const result = await run({ operation: 'getCurrent' });
-		const byMetric = Object.fromEntries(result.json.map((j) => [j.metric_code, [j.units, j.events_count, j.amount_cents]]));
+		const byMetric = Object.fromEntries(result.json.map((j) => [j.metric_code, [j.units, j.events_count, j.amount]]));
 		expect(result.json).toHaveLength(13);
 		expect(byMetric).toMatchObject({
-			api_calls: [3, 3, 6],
-			storage_gb: [5.5, 2, 275],
-			seats: [2, 3, 1800],
-			peak_memory_gb: [7, 3, 1400],
-			account_balance: [12, 2, 120],
+			api_calls: [3, 3, 0.06],
+			storage_gb: [5.5, 2, 2.75],
+			seats: [2, 3, 18],
+			peak_memory_gb: [7, 3, 14],
+			account_balance: [12, 2, 1.2],
 			sms_sent: [0, 0, 0],
 		});
 	});
