@@ -2,6 +2,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { searchBillableMetrics } from './listSearch/searchBillableMetrics';
+import { searchCustomers } from './listSearch/searchCustomers';
 import { searchSubscriptions } from './listSearch/searchSubscriptions';
 import { customerUsageDescription, customerUsageOperations } from './resources/customerUsage';
 import { eventDescription, eventOperations } from './resources/event';
@@ -44,7 +45,7 @@ export class LagoEvents implements INodeType {
 		],
 	};
 
-	methods = { listSearch: { searchBillableMetrics, searchSubscriptions } };
+	methods = { listSearch: { searchBillableMetrics, searchCustomers, searchSubscriptions } };
 
 	// Every operation runs through the shared transport: retries, rate limits and batching need code, not routing.
 	customOperations = { event: eventOperations, customerUsage: customerUsageOperations };

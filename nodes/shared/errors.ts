@@ -29,7 +29,8 @@ export type LagoOperation =
 	| 'estimateInstantFees'
 	| 'getCurrentUsage'
 	| 'getPastUsage'
-	| 'listSubscriptions';
+	| 'listSubscriptions'
+	| 'listCustomers';
 
 const USAGE_OPERATIONS: LagoOperation[] = ['getCurrentUsage', 'getPastUsage'];
 

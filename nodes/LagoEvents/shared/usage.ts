@@ -17,13 +17,28 @@ export function usageFields(operation: UsageOperation, extraOptions: INodeProper
 	const displayOptions = showFor([operation]);
 	return [
 		{
+			// A picker since the panel review; a workflow saved with text here keeps it, and n8n reads text as the value.
 			displayName: 'External Customer ID',
 			name: 'externalCustomerId',
-			type: 'string',
+			type: 'resourceLocator',
 			required: true,
-			default: '',
-			placeholder: 'e.g. cus_1234 or {{ $json.customer_id }}',
+			default: { mode: 'list', value: '' },
 			description: "The customer's external ID in Lago (the ID from your application), not Lago's own ID",
+			modes: [
+				{
+					displayName: 'From List',
+					name: 'list',
+					type: 'list',
+					placeholder: 'Select a customer...',
+					typeOptions: { searchListMethod: 'searchCustomers', searchable: true },
+				},
+				{
+					displayName: 'By ID',
+					name: 'id',
+					type: 'string',
+					placeholder: 'e.g. cus_1234',
+				},
+			],
 			displayOptions,
 		},
 		subscriptionLocator({
