@@ -171,9 +171,6 @@ export function propertiesFields(operations: Operation[]): INodeProperties[] {
 	];
 }
 
-/** Mentioned in each retry option: n8n's own retry re-runs the whole node, these retry one request. */
-const N8N_RETRY = "This is the node's own retry of one request; n8n's Settings › Retry On Fail re-runs the whole node";
-
 export const retryOptions: INodeProperties[] = [
 	{
 		displayName: 'Initial Retry Delay (Milliseconds)',
@@ -181,7 +178,7 @@ export const retryOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 60000 },
 		default: 500,
-		description: `First wait before retrying a request that got 429, 5xx or a connection error; it doubles each time. ${N8N_RETRY}.`,
+		description: "First wait before retrying a request after a 5xx or a connection error; it doubles each time. A 429 waits for Lago's reset instead.",
 	},
 	{
 		displayName: 'Max Attempts',
@@ -189,7 +186,8 @@ export const retryOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 20 },
 		default: 8,
-		description: `Most tries of one request on 429, 5xx or a connection error, each with the identical event. ${N8N_RETRY}.`,
+		description:
+			"Most tries of one request on 429, 5xx or a connection error, each with the identical event. This retries one request; n8n's Settings › Retry On Fail re-runs the whole node.",
 	},
 	{
 		displayName: 'Max Retry Time (Seconds)',
@@ -197,7 +195,7 @@ export const retryOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 3600 },
 		default: 120,
-		description: `Most time spent on one request, waits included, before the node reports the failure. ${N8N_RETRY}.`,
+		description: 'Most time spent on one request, waits included, before the node reports the failure',
 	},
 ];
 
