@@ -40,11 +40,11 @@ export class LagoApi implements ICredentialType {
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
+			required: true,
 			default: '',
 			placeholder: 'https://lago.example.com',
-			description:
-				'The URL of your Lago API, with http:// or https://. With or without a trailing / or /api/v1: the node adds /api/v1 itself.',
-			hint: 'Your Lago API host, e.g. https://lago.example.com; /api/v1 is added for you.',
+			description: 'The address of your Lago API, with http:// or https://',
+			hint: '/api/v1 is added for you',
 			displayOptions: { show: { region: ['custom'] } },
 		},
 		{
@@ -77,8 +77,8 @@ export class LagoApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'An API key from Lago > Developers > API keys. Sent as a bearer token.',
-			hint: 'Lago › Developers › API keys',
+			description: 'Sent to Lago as a bearer token',
+			hint: 'Find it in Lago › Developers › API keys',
 		},
 		// The organisation's webhook signing key is a secret; its name is fixed by the product contract.
 		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
@@ -88,9 +88,8 @@ export class LagoApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description:
-				'Only for the Lago Trigger with HMAC signatures: the HMAC key of your organisation, from Lago > Developers > Webhooks. Not needed for JWT signatures or for the Lago Events node.',
-			hint: 'Lago › Developers › Webhooks › HMAC key (optional)',
+			description: 'Only for the Lago Trigger with HMAC signatures; not needed for JWT signatures or for the Lago node',
+			hint: 'Optional. Find it in Lago › Developers › Webhooks › HMAC key',
 		},
 	];
 

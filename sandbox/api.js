@@ -145,6 +145,12 @@ function listSubscriptions(ctx) {
 }
 
 /** @param {Context} ctx @returns {Reply} */
+function listCustomers(ctx) {
+	const { slice, meta } = paginate(usage.listCustomers(ctx.query), ctx.query);
+	return { status: 200, body: { customers: slice, meta } };
+}
+
+/** @param {Context} ctx @returns {Reply} */
 function listBillableMetrics(ctx) {
 	const forbidden = ctx.denied('GET', 'billable_metric');
 	if (forbidden) return forbidden;
@@ -165,6 +171,7 @@ const ROUTES = [
 	{ method: 'GET', pattern: ['customers', ':customer', 'current_usage'], handler: currentUsage, faultable: false },
 	{ method: 'GET', pattern: ['customers', ':customer', 'past_usage'], handler: pastUsage, faultable: false },
 	{ method: 'GET', pattern: ['subscriptions'], handler: listSubscriptions, faultable: false },
+	{ method: 'GET', pattern: ['customers'], handler: listCustomers, faultable: false },
 ];
 
 /**

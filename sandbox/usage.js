@@ -211,4 +211,21 @@ function listSubscriptions(query) {
 	}));
 }
 
-module.exports = { currentUsage, pastUsage, listSubscriptions, aggregate, monthOf, pastPeriods };
+/**
+ * GET /customers: the customers the catalog's subscriptions belong to, in Lago's list shape (fewer fields). Lago's
+ * `search_term` matches name, first and last name, external ID and email, case-insensitively; here the external ID.
+ * @param {URLSearchParams} query
+ */
+function listCustomers(query) {
+	const term = (query.get('search_term') ?? '').trim().toLowerCase();
+	/** @type {Map<string, object>} */
+	const customers = new Map();
+	for (const s of catalog.SUBSCRIPTIONS) {
+		if (customers.has(s.external_customer_id)) continue;
+		if (term && !s.external_customer_id.toLowerCase().includes(term)) continue;
+		customers.set(s.external_customer_id, { lago_id: s.lago_customer_id, external_id: s.external_customer_id, name: null, firstname: null, lastname: null, email: null, currency: 'EUR' });
+	}
+	return Array.from(customers.values());
+}
+
+module.exports = { currentUsage, pastUsage, listSubscriptions, listCustomers, aggregate, monthOf, pastPeriods };

@@ -217,7 +217,7 @@ async function ensureN8n(key) {
 		const t0 = Date.now();
 		const env = flavourEnv(key);
 		const nodeVersion = (await runOk(flavourNode(key), ['--version'], { timeoutMs: 30_000, env })).stdout.trim();
-		log(`${f.label}: installing n8n@${f.version} on Node ${nodeVersion} into ${p.dir} (takes 3–5 minutes; log: ${p.logFile}) …`);
+		log(`${f.label}: installing n8n@${f.version} on Node ${nodeVersion} into ${p.dir} (takes 3–7 minutes; log: ${p.logFile}) …`);
 		fs.mkdirSync(p.dir, { recursive: true });
 		try {
 			fs.unlinkSync(p.marker);

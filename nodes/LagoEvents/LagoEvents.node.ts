@@ -2,6 +2,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { searchBillableMetrics } from './listSearch/searchBillableMetrics';
+import { searchCustomers } from './listSearch/searchCustomers';
 import { searchSubscriptions } from './listSearch/searchSubscriptions';
 import { customerUsageDescription, customerUsageOperations } from './resources/customerUsage';
 import { eventDescription, eventOperations } from './resources/event';
@@ -13,7 +14,7 @@ const operationsByResource: Record<string, Record<string, (this: IExecuteFunctio
 
 export class LagoEvents implements INodeType {
 	description: INodeTypeDescription = {
-		displayName: 'Lago Events',
+		displayName: 'Lago',
 		name: 'lagoEvents',
 		icon: { light: 'file:lago.svg', dark: 'file:lago.dark.svg' },
 		group: ['output'],
@@ -22,7 +23,7 @@ export class LagoEvents implements INodeType {
 			'={{ {"create": "Send", "createBatch": "Send Batch", "estimateFees": "Estimate Fees", "get": "Get", "getMany": "Get Many", "estimateInstantFees": "Estimate Instant Fees", "getCurrent": "Get Current Usage", "getPast": "Get Past Usage"}[$parameter["operation"]] }}',
 		description:
 			'Send usage events to Lago for usage-based billing, one by one or in batches, estimate their fees, look them up, or read a customer\'s usage',
-		defaults: { name: 'Lago Events' },
+		defaults: { name: 'Lago' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
@@ -44,7 +45,7 @@ export class LagoEvents implements INodeType {
 		],
 	};
 
-	methods = { listSearch: { searchBillableMetrics, searchSubscriptions } };
+	methods = { listSearch: { searchBillableMetrics, searchCustomers, searchSubscriptions } };
 
 	// Every operation runs through the shared transport: retries, rate limits and batching need code, not routing.
 	customOperations = { event: eventOperations, customerUsage: customerUsageOperations };

@@ -48,10 +48,10 @@ const signatureOptions = [
 ];
 
 const LARGE_JWT_NOTICE =
-	"With JWT, Lago sends the whole webhook inside the X-Lago-Signature header, and n8n answers 431 to headers over 16 KB before this node runs: a webhook over about 11 KB (an events.errors with a few hundred failed events, an invoice with many fees) never arrives. Use HMAC (put the Webhook HMAC Key in the credential), or start n8n with NODE_OPTIONS=--max-http-header-size=1048576 (about 750 KB of webhook).";
+	"With JWT, Lago sends the whole webhook in a header, and n8n refuses headers over 16 KB before this node runs: a webhook over about 11 KB (an events.errors with a few hundred failed events, an invoice with many fees) never arrives. Use HMAC (put the Webhook HMAC Key in the credential), or start n8n with NODE_OPTIONS=--max-http-header-size=1048576 (about 750 KB of webhook).";
 
 const TEST_LISTEN_NOTICE =
-	"Listening for a test event: events.errors is sent only once an hour, at :05, and only if some events of the past hour could not be billed, so a 2-minute test listen usually sees nothing. To build the workflow now, pin the sample events.errors payload from the node's README to this node. Types you can cause at once from Lago's UI: customer.created (create a customer), invoice.one_off_created (create a one-off invoice), wallet.created (create a wallet). Add one of them to Events while testing.";
+	"Listen for test event rarely sees events.errors: Lago sends it once an hour, at :05, and only when some events of the past hour could not be billed. To build the workflow now, pin the sample events.errors payload from the README to this node, or also pick a type you can cause at once in Lago, e.g. Customer Created (create a customer).";
 
 function wantedEndpoint(ctx: IHookFunctions, credentials: TriggerCredentials): WantedEndpoint {
 	const url = ctx.getNodeWebhookUrl('default');
@@ -74,7 +74,7 @@ export class LagoTrigger implements INodeType {
 		group: ['trigger'],
 		version: [1, 2],
 		defaultVersion: 2,
-		subtitle: '={{ ($parameter["events"] || []).join(", ") }}',
+		subtitle: '={{ ($parameter["events"] || []).includes("*") ? "All events" : ($parameter["events"] || []).join(", ") }}',
 		description: "Starts the workflow on Lago's webhooks (events Lago could not bill, invoices, subscriptions, wallets, ...), with verified signatures",
 		defaults: { name: 'Lago Trigger' },
 		eventTriggerDescription: 'Waiting for a webhook from Lago (events.errors comes hourly at :05; see the notice)',
@@ -145,8 +145,8 @@ export class LagoTrigger implements INodeType {
 						name: 'lookUpEvents',
 						type: 'boolean',
 						default: false,
-						description:
-							'Whether to add the full event (code, subscription, properties) to each failed-event item, read from Lago with GET /events/{transaction_id}. Needs Split Event Errors on (the default).',
+						description: 'Whether to add the full event (code, subscription, properties) to each failed-event item, read from Lago',
+						displayOptions: { hide: { splitEventErrors: [false] } },
 					},
 					{
 						displayName: 'Split Event Errors',

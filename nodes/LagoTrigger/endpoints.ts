@@ -72,7 +72,7 @@ function activationError(node: INode, response: LagoResponse, what: string): Nod
 		return lagoApiError(node, {
 			message: `The Lago API key is not allowed to ${what} (403 ${String(body.code ?? 'Forbidden')})`,
 			description:
-				'In Lago, open Developers > API keys and give this key the "Webhook endpoints" read and write permission (and "Webhook JWT public key" read for JWT signatures), or use a key without restrictions.',
+				'In Lago, open Developers › API keys and give this key the "Webhook endpoints" read and write permission (and "Webhook JWT public key" read for JWT signatures), or use a key without restrictions.',
 			httpCode: '403',
 			lagoCode: typeof body.code === 'string' ? body.code : undefined,
 		});
@@ -81,7 +81,7 @@ function activationError(node: INode, response: LagoResponse, what: string): Nod
 		return lagoApiError(node, {
 			message: 'Lago already has 10 webhook endpoints, its limit per organisation (422 exceeded_limit)',
 			description:
-				'Delete an endpoint you no longer use in Lago > Developers > Webhooks (deactivated n8n workflows remove their own), then activate this workflow again.',
+				'Delete an endpoint you no longer use in Lago › Developers › Webhooks (deactivated n8n workflows remove their own), then activate this workflow again.',
 			httpCode: '422',
 			lagoCode: 'exceeded_limit',
 			errorDetails: details,
@@ -142,7 +142,7 @@ function foreignEndpointError(node: INode, found: LagoEndpoint, wanted: WantedEn
 		node,
 		`Lago already has a webhook endpoint for ${wanted.url} that this trigger did not create (${found.lago_id}: ${found.signature_algo ?? 'jwt'} signatures, ${describeTypes(found.event_types)})`,
 		{
-			description: `The trigger never changes or deletes an endpoint it did not create. Either delete that endpoint in Lago > Developers > Webhooks and activate again (the trigger then ${mine ? 'moves its own endpoint to this URL' : 'creates its own'}), or edit it in Lago to ${wanted.signatureAlgo} signatures and ${describeTypes(wanted.eventTypes)}: the trigger then uses it as it is and leaves it in place when deactivated.`,
+			description: `The trigger never changes or deletes an endpoint it did not create. Either delete that endpoint in Lago › Developers › Webhooks and activate again (the trigger then ${mine ? 'moves its own endpoint to this URL' : 'creates its own'}), or edit it in Lago to ${wanted.signatureAlgo} signatures and ${describeTypes(wanted.eventTypes)}: the trigger then uses it as it is and leaves it in place when deactivated.`,
 		},
 	);
 }

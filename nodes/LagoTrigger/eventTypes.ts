@@ -1,8 +1,9 @@
 import type { INodePropertyOptions } from 'n8n-workflow';
 
 /**
- * Lago's webhook types (lago-api `config/webhook_event_types.yml`), grouped as Lago's docs group them. The picker
- * lists them in this order; `*` stands for every type, including ones Lago adds later.
+ * Lago's webhook types (lago-api `config/webhook_event_types.yml`), grouped as Lago's docs group them. The picker lists
+ * All first, then every type by its readable name in alphabetical order; `*` stands for every type, including ones Lago
+ * adds later.
  */
 
 export const ALL_EVENT_TYPES = '*';
@@ -11,8 +12,8 @@ const GROUPS: Array<[group: string, types: Array<[type: string, description: str
 	[
 		'Events',
 		[
-			['events.errors', 'Lago could not bill some events it accepted (unknown metric code, missing property, ...)'],
-			['event.error', 'An error was detected on one event (deprecated: use events.errors)'],
+			// event.error, deprecated by Lago for events.errors, is no longer offered; a workflow that picked it keeps it.
+			['events.errors', 'Lago could not bill some events it accepted, e.g. an unknown metric code'],
 		],
 	],
 	[
@@ -118,10 +119,22 @@ const GROUPS: Array<[group: string, types: Array<[type: string, description: str
 
 export const EVENT_TYPES: string[] = GROUPS.flatMap(([, types]) => types.map(([type]) => type));
 
+/** Words that title case would spell wrongly. */
+const WORDS: Record<string, string> = { crm: 'CRM', vies: 'VIES', url: 'URL', 'one-off': 'One-Off', events: 'Event' };
+
+/** `invoice.payment_status_updated` → `Invoice Payment Status Updated`; `events.errors` → `Event Errors`. */
+export function eventTypeName(type: string): string {
+	return type
+		.replace('one_off', 'one-off')
+		.split(/[._]/)
+		.map((word) => WORDS[word] ?? word.charAt(0).toUpperCase() + word.slice(1))
+		.join(' ');
+}
+
 export const eventTypeOptions: INodePropertyOptions[] = [
-	{ name: 'All (Every Type, Including Future Ones)', value: ALL_EVENT_TYPES, description: 'Every webhook Lago sends' },
-	...GROUPS.flatMap(([group, types]) =>
-		types.map(([type, description]) => ({ name: `${group}: ${type}`, value: type, description })),
+	{ name: 'All (Including Future Types)', value: ALL_EVENT_TYPES, description: 'Every webhook Lago sends' },
+	...GROUPS.flatMap(([, types]) => types.map(([type, description]) => ({ name: eventTypeName(type), value: type, description: `${description} (${type})` }))).sort(
+		(a, b) => a.name.localeCompare(b.name, 'en'),
 	),
 ];
 

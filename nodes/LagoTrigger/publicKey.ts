@@ -58,7 +58,7 @@ async function fetchPublicKey(this: IHookFunctions | IWebhookFunctions, state: K
 		throw lagoApiError(this.getNode(), {
 			message: 'The Lago API key is not allowed to read the webhook public key (403), needed to check JWT signatures',
 			description:
-				'In Lago, open Developers > API keys and give this key the "Webhook JWT public key" read permission, or pick HMAC as the Signature Algorithm.',
+				'In Lago, open Developers › API keys and give this key the "Webhook JWT public key" read permission, or pick HMAC as the Signature Algorithm.',
 			httpCode: '403',
 		});
 	}

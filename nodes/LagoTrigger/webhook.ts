@@ -65,7 +65,7 @@ const LOOKUP_RETRY: RetryPolicy = { maxAttempts: 3, maxRetryTimeMs: 5_000, initi
 
 async function lookUpEvent(ctx: IWebhookFunctions, transactionId: string, deadline: number): Promise<IDataObject> {
 	if (Date.now() > deadline) {
-		return { event: null, lookup_error: `Not looked up: look-ups stop after ${LOOKUP_BUDGET_MS / 1000} s so that Lago gets its answer in time. Use Lago Events > Get with this transaction ID.` };
+		return { event: null, lookup_error: `Not looked up: look-ups stop after ${LOOKUP_BUDGET_MS / 1000} s so that Lago gets its answer in time. Use the Lago node's Event › Get with this transaction ID.` };
 	}
 	try {
 		const body = await lagoRequest.call(ctx, { method: 'GET', path: `/events/${encodeURIComponent(transactionId)}` }, { operation: 'get', transactionId }, LOOKUP_RETRY);

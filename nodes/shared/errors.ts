@@ -29,9 +29,26 @@ export type LagoOperation =
 	| 'estimateInstantFees'
 	| 'getCurrentUsage'
 	| 'getPastUsage'
-	| 'listSubscriptions';
+	| 'listSubscriptions'
+	| 'listCustomers';
 
 const USAGE_OPERATIONS: LagoOperation[] = ['getCurrentUsage', 'getPastUsage'];
+
+/** Where users report a bug in the node. */
+export const ISSUES_URL = 'https://github.com/n8n-nodes-lago/n8n-nodes-lago/issues';
+
+/** The operation as the node's panel names it, for fix-it messages. */
+const OPERATION_LABELS: Partial<Record<LagoOperation, string>> = {
+	create: 'Send',
+	createBatch: 'Send Batch',
+	estimateFees: 'Estimate Fees',
+	estimateInstantFees: 'Estimate Instant Fees',
+	get: 'Get',
+	getMany: 'Get Many',
+	getCurrentUsage: 'Get Current',
+	getPastUsage: 'Get Past',
+};
+const operationLabel = (operation: LagoOperation): string => OPERATION_LABELS[operation] ?? 'This operation';
 
 export interface LagoErrorContext {
 	operation: LagoOperation;
@@ -132,13 +149,13 @@ function describe422(details: unknown, ctx: LagoErrorContext): { message: string
 	if (isOnlyDuplicate(details)) {
 		return {
 			message: `Transaction ID${quote(ctx.transactionId)} was already ingested by Lago`,
-			fix: 'Lago keeps the first event with a given transaction ID per subscription, so nothing was billed twice. Set Options > On Duplicate to "Succeed" to treat this as done.',
+			fix: 'Lago keeps the first event with a given transaction ID per subscription, so nothing was billed twice. Set Options › On Duplicate to "Succeed" to treat this as done.',
 		};
 	}
 	if (codes('events').includes('too_many_events')) {
 		return {
 			message: 'Lago rejected the batch: it has more events than this Lago server accepts per request',
-			fix: 'Lower Options > Batch Size. Lago Cloud accepts 100; a self-hosted server may be set lower with LAGO_EVENTS_BATCH_MAX_LENGTH.',
+			fix: 'Lower Options › Batch Size. Lago Cloud accepts 100; a self-hosted server may be set lower with LAGO_EVENTS_BATCH_MAX_LENGTH.',
 		};
 	}
 	if (codes('events').includes('no_events')) {
@@ -147,7 +164,7 @@ function describe422(details: unknown, ctx: LagoErrorContext): { message: string
 	if (codes('code').includes('does_not_match_an_instant_charge')) {
 		return {
 			message: `Billable metric${quote(ctx.code)} has no pay-in-advance charge on the plan of subscription${quote(ctx.externalSubscriptionId)}`,
-			fix: 'Estimate Fees only works for metrics charged in advance. Add a pay-in-advance charge for this metric to the plan, or use a different metric.',
+			fix: `${operationLabel(ctx.operation)} only works for metrics charged in advance. Add a pay-in-advance charge for this metric to the plan, or use a different metric.`,
 		};
 	}
 	if (codes('properties').includes('value_is_not_valid_number')) {
@@ -190,20 +207,20 @@ export function describeLagoError(status: number, rawBody: unknown, ctx: LagoErr
 		fix = `Check the Base URL in the Lago API credential: it must point at Lago's API (e.g. https://lago.example.com), not its web app. Page text: "${plainText(rawBody as string)}"`;
 	} else if (status === 400) {
 		message = `Lago could not read the request (400): ${body?.error ?? 'Bad Request'}`;
-		fix = 'This is a bug in the node, please report it with the workflow.';
+		fix = `This is a bug in the node. Please report it at ${ISSUES_URL} with the workflow (without the API key).`;
 	} else if (status === 401) {
 		message = 'Lago rejected the API key (401 Unauthorized)';
 		fix = 'Check the API Key in the Lago API credential. Keys belong to one organisation and region: make sure the Region (US, EU or self-hosted) matches, and that the key has not been revoked or expired.';
 	} else if (status === 403 && USAGE_OPERATIONS.includes(ctx.operation) && lagoCode !== 'feature_unavailable') {
 		message = `The API key is not allowed to read customer usage (403 ${lagoCode ?? 'Forbidden'})`;
-		fix = 'In Lago, open Developers > API keys and give this key read access to Customer usage, or use another key.';
+		fix = 'In Lago, open Developers › API keys and give this key read access to Customer usage, or use another key.';
 	} else if (status === 405 && lagoCode === 'no_active_subscription') {
 		message = `Customer${quote(ctx.externalCustomerId)} has no active subscription with external ID${quote(ctx.externalSubscriptionId)}`;
 		fix =
 			"Current usage exists only for a subscription that is running now. Check that the subscription belongs to this customer (use the subscription's external ID, not the customer's) and is not pending or terminated; for a terminated subscription use Get Past.";
 	} else if (status === 404 && lagoCode === 'customer_not_found') {
 		message = `Lago has no customer with external ID${quote(ctx.externalCustomerId)}`;
-		fix = "Use the customer's external ID as it is in Lago (Customers > the customer > External ID), not Lago's own ID.";
+		fix = "Use the customer's external ID as it is in Lago (Customers > the customer › External ID), not Lago's own ID.";
 	} else if (status === 404 && lagoCode === 'subscription_not_found' && USAGE_OPERATIONS.includes(ctx.operation)) {
 		message = `Customer${quote(ctx.externalCustomerId)} has no subscription with external ID${quote(ctx.externalSubscriptionId)}`;
 		fix = "Pick the subscription from the list, or use the subscription's external ID as it is in Lago (not the customer's).";
@@ -212,13 +229,13 @@ export function describeLagoError(status: number, rawBody: unknown, ctx: LagoErr
 		message = lagoCode === 'feature_unavailable'
 			? 'This Lago feature is not available on your plan (403 feature_unavailable)'
 			: `The API key is not allowed to ${read ? 'read' : 'send'} events (403 ${lagoCode ?? 'Forbidden'})`;
-		fix = 'In Lago, open Developers > API keys and give this key the permission it needs, or use another key.';
+		fix = 'In Lago, open Developers › API keys and give this key the permission it needs, or use another key.';
 	} else if (status === 404 && lagoCode === 'event_not_found') {
 		message = `No event with transaction ID${quote(ctx.transactionId)} was found in Lago`;
 		fix = 'Check the ID. On high-volume Lago organisations a new event can take a few seconds before it can be read back.';
 	} else if (status === 404 && lagoCode === 'subscription_not_found') {
 		message = `Lago found no active subscription with external ID${quote(ctx.externalSubscriptionId)}`;
-		fix = "Estimate Fees needs a subscription that is active now. Use the subscription's external ID, not the customer's.";
+		fix = `${operationLabel(ctx.operation)} needs a subscription that is active now. Use the subscription's external ID, not the customer's.`;
 	} else if (status === 404 && lagoCode === 'billable_metric_not_found') {
 		message = `Lago has no billable metric with code${quote(ctx.code)}`;
 		fix = 'Pick the metric from the list, or check its code in Lago under Billable metrics.';
@@ -229,13 +246,13 @@ export function describeLagoError(status: number, rawBody: unknown, ctx: LagoErr
 		({ message, fix } = describe422(errorDetails, ctx));
 	} else if (status === 429) {
 		message = "Lago's rate limit was still exceeded after the node's retries (429 Too Many Requests)";
-		fix = 'Lago Cloud allows about 500 requests per second per organisation. Use Send Batch, or raise Options > Retry > Max Retry Time.';
+		fix = 'Lago Cloud allows about 500 requests per second per organisation. Use Send Batch, lower Options › Parallel Requests, or raise Options › Max Retry Time (Seconds).';
 	} else if (status >= 500) {
 		message = `Lago had a server error (${status}${body?.error ? ` ${body.error}` : ''})`;
 		fix = 'The node retried and gave up. Check the status of your Lago server, then run the workflow again: events already ingested are recognised by their transaction ID.';
 	} else {
 		message = `Lago answered ${status}${body?.error ? ` ${body.error}` : ''}`;
-		fix = 'See the details below.';
+		fix = `Lago did not say more than the status and error below. Check the Base URL and the API key in the Lago API credential; if they are right, report it at ${ISSUES_URL}.`;
 	}
 	const parts = [fix];
 	if (lagoCode) parts.push(`Lago code: ${lagoCode}`);

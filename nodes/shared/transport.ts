@@ -74,7 +74,7 @@ export function resolveBaseUrl(credentials: LagoCredentials): string {
 export function checkApiKey(credentials: LagoCredentials): void {
 	const key = credentials.apiKey;
 	if (typeof key !== 'string' || key.trim() === '') {
-		throw new CredentialError('The API Key in the Lago API credential is empty. Copy it from Lago > Developers > API keys.');
+		throw new CredentialError('The API Key in the Lago API credential is empty. Copy it from Lago › Developers › API keys.');
 	}
 	if (/\s/.test(key)) {
 		throw new CredentialError('The API Key in the Lago API credential contains a space or a line break. Paste the key again without them.');

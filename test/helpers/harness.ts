@@ -84,6 +84,8 @@ function getNodeType(type: string): INodeType {
 export interface RunOptions {
 	parameters: INodeParameters;
 	items?: IDataObject[];
+	/** The workflow's Settings › Timezone (n8n's default otherwise). */
+	timezone?: string;
 	credentials?: ICredentialDataDecryptedObject;
 	baseUrl?: string;
 	/** true: Continue (regular output); 'errorOutput': Continue (using error output). */
@@ -124,8 +126,9 @@ function makeNode(name: string, parameters: INodeParameters, settings: Partial<I
 	};
 }
 
-function makeWorkflow(node: INode): Workflow {
-	return new Workflow({ id: 'wf-test', name: 'test', nodes: [node], connections: {}, active: false, nodeTypes, settings: { executionOrder: 'v1' } });
+function makeWorkflow(node: INode, timezone?: string): Workflow {
+	const settings = timezone ? { executionOrder: 'v1' as const, timezone } : { executionOrder: 'v1' as const };
+	return new Workflow({ id: 'wf-test', name: 'test', nodes: [node], connections: {}, active: false, nodeTypes, settings });
 }
 
 /** The URLs n8n's additional data carries for an instance; tests never call them. */
@@ -180,7 +183,7 @@ export async function runNode(options: RunOptions): Promise<RunResult> {
 		...(options.continueOnFail ? { onError: options.continueOnFail === 'errorOutput' ? ('continueErrorOutput' as const) : ('continueRegularOutput' as const) } : {}),
 		...(options.retryOnFail ? { retryOnFail: true, ...options.retryOnFail } : {}),
 	});
-	const workflow = makeWorkflow(node);
+	const workflow = makeWorkflow(node, options.timezone);
 	const credentials = options.credentials ?? { region: 'custom', baseUrl: options.baseUrl ?? 'http://127.0.0.1:9', apiKey: API_KEY };
 	const executionId = options.executionId ?? 'exec-1001';
 	const additionalData = makeAdditionalData(node, credentials, executionId);

@@ -19,14 +19,18 @@ describe('Lago Events as an AI agent tool', () => {
 		expect(description.usableAsTool).toBe(true);
 		expect(description.description).toMatch(/usage events to Lago/);
 		const transactionId = description.properties.find((p) => p.name === 'transactionId' && p.displayOptions?.show?.operation?.includes('create'));
-		expect(transactionId?.description).toMatch(/AI agents: when retrying a call, reuse the same Transaction ID/);
+		// The tooltip is for the person building the workflow; an agent reads the $fromAI() description (README, AI agents).
+		expect(transactionId?.description).toBe(
+			'Unique ID of this usage record, e.g. an order ID. Lago bills each ID once per subscription. Empty: the node derives one that stays the same on retries.',
+		);
 	});
 
 	test('the generated tool has a valid name, description and a schema built from $fromAI()', () => {
 		const { tool } = asAiTool(sendParameters, credentials());
 		expect(tool.name).toBe('Send_usage_to_Lago');
 		expect(tool.name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
-		expect(tool.description.length).toBeGreaterThan(20);
+		// n8n builds it from the operation's action and the node's name, when the user gives the tool no description.
+		expect(tool.description).toBe('Send event in Lago');
 		expect(Object.keys(tool.schema.shape).sort()).toEqual(['gb', 'metric_code', 'subscription_id', 'transaction_id']);
 		expect(tool.schema.shape.transaction_id.description).toBe('Unique ID of this usage; reuse the same value when retrying the call');
 		expect(tool.schema.safeParse({ subscription_id: 'sub_demo_1', metric_code: 'storage_gb', transaction_id: 't', gb: 3 }).success).toBe(true);

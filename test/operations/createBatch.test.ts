@@ -157,7 +157,7 @@ describe('Send Batch: a rejected batch is split, not lost', () => {
 		sandbox().setBatchMaxLength(50);
 		const result = await sendBatch(makeItems(60), {}, { continueOnFail: true });
 		expect(result.json[0].error).toBe('Lago rejected the batch: it has more events than this Lago server accepts per request [item 0]');
-		expect(result.json[0].description).toMatch(/Lower Options > Batch Size/);
+		expect(result.json[0].description).toMatch(/Lower Options › Batch Size/);
 		expect(result.json.filter((j) => j.error)).toHaveLength(60);
 		const retry = await sendBatch(makeItems(60), { options: { batchSize: 50 } });
 		expect(retry.error).toBeUndefined();

@@ -1,5 +1,6 @@
 import type { INodeParameters } from 'n8n-workflow';
 
+import { searchCustomers } from '../../nodes/LagoEvents/listSearch/searchCustomers';
 import { searchSubscriptions } from '../../nodes/LagoEvents/listSearch/searchSubscriptions';
 import { loadOptionsContext, runNode, sandboxCredentials, useSandbox } from '../helpers/harness';
 
@@ -75,14 +76,12 @@ describe('Customer Usage › Get Current', () => {
 					external_subscription_id: 'sub_demo_1',
 					metric_code: 'storage_gb',
 					metric_name: 'Storage (GB)',
-					aggregation_type: 'sum_agg',
-					charge_model: 'standard',
 					units: 5.5,
 					events_count: 2,
-					amount_cents: 275,
 					amount: 2.75,
 					currency: 'EUR',
-					...period,
+					from_datetime: period.from_datetime,
+					to_datetime: period.to_datetime,
 				},
 				pairedItem: { item: 0 },
 			},
@@ -91,14 +90,14 @@ describe('Customer Usage › Get Current', () => {
 
 	test('every charge of the plan, each aggregation computed from the stored events of this period only', async () => {
 		const result = await run({ operation: 'getCurrent' });
-		const byMetric = Object.fromEntries(result.json.map((j) => [j.metric_code, [j.units, j.events_count, j.amount_cents]]));
+		const byMetric = Object.fromEntries(result.json.map((j) => [j.metric_code, [j.units, j.events_count, j.amount]]));
 		expect(result.json).toHaveLength(13);
 		expect(byMetric).toMatchObject({
-			api_calls: [3, 3, 6],
-			storage_gb: [5.5, 2, 275],
-			seats: [2, 3, 1800],
-			peak_memory_gb: [7, 3, 1400],
-			account_balance: [12, 2, 120],
+			api_calls: [3, 3, 0.06],
+			storage_gb: [5.5, 2, 2.75],
+			seats: [2, 3, 18],
+			peak_memory_gb: [7, 3, 14],
+			account_balance: [12, 2, 1.2],
 			sms_sent: [0, 0, 0],
 		});
 	});
@@ -240,5 +239,48 @@ describe('subscription picker', () => {
 	test('the search text narrows the list by ID or plan', async () => {
 		const result = await searchSubscriptions.call(context({ externalCustomerId: '' }), 'MARKET');
 		expect(result.results.map((r) => r.value)).toEqual(['sub_demo_3']);
+	});
+	test('External Customer ID picked from its list narrows the subscriptions as its text did', async () => {
+		const result = await searchSubscriptions.call(context({ externalCustomerId: { __rl: true, mode: 'list', value: 'cus_demo_2', cachedResultName: 'cus_demo_2' } }));
+		expect(sandbox().requests[0].query).toEqual({ page: '1', per_page: '50', external_customer_id: 'cus_demo_2' });
+		expect(result.results.map((r) => r.value)).toEqual(['sub_demo_2']);
+	});
+});
+
+describe('customer picker', () => {
+	test('lists the customers, one page of GET /customers, each by its external ID', async () => {
+		const result = await searchCustomers.call(loadOptionsContext(sandboxCredentials(sandbox()), {}));
+		expect(sandbox().requests[0].path).toBe('/api/v1/customers');
+		expect(sandbox().requests[0].query).toEqual({ page: '1', per_page: '50' });
+		expect(result).toEqual({
+			results: [
+				{ name: 'cus_demo_1', value: 'cus_demo_1', description: undefined },
+				{ name: 'cus_demo_2', value: 'cus_demo_2', description: undefined },
+				{ name: 'cus_demo_3', value: 'cus_demo_3', description: undefined },
+			],
+			paginationToken: undefined,
+		});
+	});
+
+	test('the search text goes to Lago as search_term', async () => {
+		const result = await searchCustomers.call(loadOptionsContext(sandboxCredentials(sandbox()), {}), ' DEMO_3 ');
+		expect(sandbox().requests[0].query).toEqual({ page: '1', per_page: '50', search_term: 'DEMO_3' });
+		expect(result.results.map((r) => r.value)).toEqual(['cus_demo_3']);
+	});
+});
+
+describe('External Customer ID: saved text and the new picker read the same', () => {
+	beforeEach(seedUsage);
+
+	test.each([
+		['text saved before the picker', 'cus_demo_1'],
+		['a customer picked from the list', { __rl: true, mode: 'list', value: 'cus_demo_1' }],
+		['a mapped expression saved as text', '={{ $json.customer }}'],
+		['a mapped expression in By ID', { __rl: true, mode: 'id', value: '={{ $json.customer }}' }],
+	])('%s', async (_name, externalCustomerId) => {
+		const result = await run({ operation: 'getCurrent', externalCustomerId, options: { billableMetricCode: { __rl: true, mode: 'id', value: 'api_calls' } } }, { items: [{ customer: 'cus_demo_1' }] });
+		expect(result.error).toBeUndefined();
+		expect(sandbox().requests.map((r) => r.path)).toEqual(['/api/v1/customers/cus_demo_1/current_usage']);
+		expect(result.json).toEqual([expect.objectContaining({ external_customer_id: 'cus_demo_1', metric_code: 'api_calls', units: 3 })]);
 	});
 });

@@ -160,7 +160,6 @@ describe('Get Many: filters', () => {
 
 describe('Get Many: bad filters are errors before any request', () => {
 	test.each([
-		['From Subscription Start without a subscription', { fromSubscriptionStart: true }, 'From Subscription Start needs an External Subscription ID [item 0]'],
 		[
 			'From Subscription Start with Timestamp From',
 			{ externalSubscriptionId: 'sub_demo_1', fromSubscriptionStart: true, timestampFrom: '2026-01-01T00:00:00Z' },
@@ -171,7 +170,7 @@ describe('Get Many: bad filters are errors before any request', () => {
 			{ timestampFrom: '2026-02-01T00:00:00Z', timestampTo: '2026-01-01T00:00:00Z' },
 			'Timestamp From (2026-02-01T00:00:00.000Z) is after Timestamp To (2026-01-01T00:00:00.000Z) [item 0]',
 		],
-		['a Timestamp From without a time zone', { timestampFrom: '2026-01-01T00:00:00' }, 'Timestamp From "2026-01-01T00:00:00" has no time zone [item 0]'],
+		['a Timestamp From on a day that does not exist', { timestampFrom: '2026-02-30T00:00:00' }, 'Timestamp From "2026-02-30T00:00:00" is not a date Lago can use [item 0]'],
 		['a Timestamp To that is not a date', { timestampTo: 'yesterday' }, 'Timestamp To "yesterday" is not a date Lago can use [item 0]'],
 		['a subscription with spaces around it', { externalSubscriptionId: ' sub_demo_1' }, 'External Subscription ID " sub_demo_1" has leading or trailing spaces [item 0]'],
 	])('%s', async (_name, filters, message) => {
@@ -179,6 +178,13 @@ describe('Get Many: bad filters are errors before any request', () => {
 		expect(result.error?.message).toBe(message);
 		expect(result.error?.description).toContain('Nothing was sent to Lago for this item.');
 		expect(sandbox().requests).toHaveLength(0);
+	});
+
+	test('From Subscription Start saved without a subscription: the panel hides it, so n8n drops it and the query has no start filter', async () => {
+		const result = await run({ returnAll: true, filters: { fromSubscriptionStart: true } });
+		expect(result.error).toBeUndefined();
+		expect(sandbox().requests).toHaveLength(1);
+		expect(sandbox().requests[0].query).toEqual({ page: '1', per_page: '100' });
 	});
 
 	test('a Limit of 0 from an expression is an error', async () => {

@@ -221,7 +221,7 @@ describe('when the metric list cannot be read', () => {
 			const result = await run(operation, {});
 			expect(result.error?.message).toMatch(message);
 			expect(result.error?.message).toMatch(/\[item 0\]$/);
-			expect(result.error?.description).toContain('so the events were not checked and not sent. Run again once Lago answers; to send unchecked when the metrics cannot be read, set Options > Check Against Billable Metrics to "Send and Flag".');
+			expect(result.error?.description).toContain('so the events were not checked and not sent. Run again once Lago answers; to send unchecked when the metrics cannot be read, set Options › Check Against Billable Metrics to "Send and Flag".');
 			expect(mock.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
 		});
 

@@ -29,8 +29,10 @@ for (const operation of ['create', 'createBatch'] as const) {
 	ts('""', '', /^Timestamp is empty \[item 1\]$/);
 	ts('"NaN"', 'NaN', /^Timestamp "NaN" is not a date/);
 	ts('"1e400"', '1e400', /^Timestamp "1e400" is not a date/);
-	ts('ISO without a zone', '2026-11-01T10:00:00', /^Timestamp "2026-11-01T10:00:00" has no time zone \[item 1\]$/);
-	ts('date only', '2026-11-01', /has no time zone \[item 1\]$/);
+	// A date without a zone is read in the workflow's time zone (test/operations/pickersAndDates.test.ts); an impossible
+	// one is still refused.
+	ts('ISO without a zone, hour 25', '2026-11-01T25:00:00', /^Timestamp "2026-11-01T25:00:00" is not a date Lago can use \[item 1\]$/);
+	ts('date only, day 31 of a 30-day month', '2026-11-31', /^Timestamp "2026-11-31" is not a date Lago can use \[item 1\]$/);
 	ts('0', 0, /^Timestamp 0 is 1970-01-01T00:00:00.000Z, outside 2000-2099 \[item 1\]$/);
 	ts('negative', -5, /^Timestamp -5 is not a date/);
 	ts('16 digits', 1700000000123456, /is not a date Lago can use \[item 1\]$/);

@@ -318,8 +318,9 @@ describe('6. a test listen that explains itself', () => {
 		expect(trigger.description.activationMessage).toContain(':05');
 		const notice = trigger.description.properties.find((p) => p.name === 'testListenNotice');
 		expect(notice?.type).toBe('notice');
-		expect(notice?.displayName).toContain('once an hour, at :05');
-		expect(notice?.displayName).toContain('pin the sample events.errors payload');
+		expect(notice?.displayName).toBe(
+			'Listen for test event rarely sees events.errors: Lago sends it once an hour, at :05, and only when some events of the past hour could not be billed. To build the workflow now, pin the sample events.errors payload from the README to this node, or also pick a type you can cause at once in Lago, e.g. Customer Created (create a customer).',
+		);
 	});
 });
 

@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { alreadyStarted, clearProcessRecords, deliveryKeys, MAX_RECORDS, prune, recordStarted, RECORD_TTL_MS } from '../../nodes/LagoTrigger/deliveries';
 import { splitEventErrors } from '../../nodes/LagoTrigger/eventErrors';
-import { EVENT_TYPES, eventTypeOptions, isSelected, normaliseEventTypes } from '../../nodes/LagoTrigger/eventTypes';
+import { EVENT_TYPES, eventTypeName, eventTypeOptions, isSelected, normaliseEventTypes } from '../../nodes/LagoTrigger/eventTypes';
 import { endpointMatches, sameEventTypes } from '../../nodes/LagoTrigger/endpoints';
 import { hmacSignature, MAX_JWT_LENGTH, NOT_RSA, parsePublicKey, resolveAlgorithm, verifyHmac, verifyJwt } from '../../nodes/LagoTrigger/signature';
 
@@ -105,12 +105,22 @@ describe('splitEventErrors', () => {
 });
 
 describe('event types', () => {
-	test('the picker has All first, then every type once, grouped as Lago\'s docs', () => {
-		expect(eventTypeOptions[0].value).toBe('*');
+	test('the picker has All first, then every type once by readable name, sorted, without the deprecated event.error', () => {
+		expect(eventTypeOptions[0]).toEqual({ name: 'All (Including Future Types)', value: '*', description: 'Every webhook Lago sends' });
 		expect(new Set(EVENT_TYPES).size).toBe(EVENT_TYPES.length);
 		expect(EVENT_TYPES.length).toBeGreaterThanOrEqual(65);
-		const groups = Array.from(new Set(eventTypeOptions.slice(1).map((o) => o.name.split(':')[0])));
-		expect(groups).toEqual(['Events', 'Invoices', 'Subscriptions and Fees', 'Customers', 'Wallets and Credits', 'Payments', 'Credit Notes', 'Alerts', 'Others']);
+		expect(EVENT_TYPES).not.toContain('event.error');
+		const names = eventTypeOptions.slice(1).map((o) => o.name);
+		expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, 'en')));
+		expect(eventTypeOptions.slice(1).map((o) => o.value).sort()).toEqual([...EVENT_TYPES].sort());
+		expect(eventTypeOptions.find((o) => o.value === 'events.errors')).toEqual({
+			name: 'Event Errors',
+			value: 'events.errors',
+			description: 'Lago could not bill some events it accepted, e.g. an unknown metric code (events.errors)',
+		});
+		expect(eventTypeName('invoice.one_off_created')).toBe('Invoice One-Off Created');
+		expect(eventTypeName('customer.crm_provider_error')).toBe('Customer CRM Provider Error');
+		expect(eventTypeName('wallet_transaction.payment_failure')).toBe('Wallet Transaction Payment Failure');
 	});
 	test('All wins; case and duplicates are normalised', () => {
 		expect(normaliseEventTypes(['invoice.created', '*'])).toEqual(['*']);
@@ -119,6 +129,9 @@ describe('event types', () => {
 		expect(isSelected(['invoice.created'], 'invoice.voided')).toBe(false);
 		expect(isSelected(['invoice.created'], undefined)).toBe(false);
 		expect(isSelected(['*'], 'anything.new')).toBe(true);
+		// Lago's deprecated event.error is no longer offered, but a workflow that picked it keeps registering it.
+		expect(normaliseEventTypes(['event.error', 'events.errors'])).toEqual(['event.error', 'events.errors']);
+		expect(isSelected(['event.error'], 'event.error')).toBe(true);
 	});
 	test('an endpoint matches on URL, algorithm and types; null, [] and ["*"] are all types', () => {
 		expect(sameEventTypes(null, ['*'])).toBe(true);

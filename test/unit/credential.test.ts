@@ -41,3 +41,14 @@ test('authenticate adds the API key as a bearer token and keeps the request as i
 	expect(authenticated).toEqual({ ...request, headers: { Accept: 'application/json', Authorization: 'Bearer lago_key_1' } });
 	expect(request.headers).toEqual({ Accept: 'application/json' });
 });
+
+test('the panel: Base URL required for Self-Hosted only, hints that add to the description, one menu separator', () => {
+	const properties = new LagoApi().properties;
+	const baseUrl = properties.find((p) => p.name === 'baseUrl');
+	expect(baseUrl).toMatchObject({ required: true, displayOptions: { show: { region: ['custom'] } }, hint: '/api/v1 is added for you' });
+	expect(properties.find((p) => p.name === 'apiKey')).toMatchObject({ description: 'Sent to Lago as a bearer token', hint: 'Find it in Lago › Developers › API keys' });
+	for (const p of properties) {
+		expect(`${p.description ?? ''} ${p.hint ?? ''}`).not.toMatch(/ > /);
+		if (p.hint) expect(p.description ?? '').not.toContain(p.hint);
+	}
+});

@@ -54,6 +54,18 @@ describe('describeLagoError', () => {
 		const described = describeLagoError(503, '<html><head><style>x{}</style></head><body><h1>Service Unavailable</h1></body></html>', { operation: 'create' });
 		expect(described.description).toContain('"Service Unavailable"');
 	});
+
+	// The fix each message gives must point to something that exists, for the operation that ran (issue 22, point 7).
+	test.each([
+		[429, { status: 429, error: 'Too Many Requests' }, { operation: 'create' }, 'Lago Cloud allows about 500 requests per second per organisation. Use Send Batch, lower Options › Parallel Requests, or raise Options › Max Retry Time (Seconds).'],
+		[400, { status: 400, error: 'Bad Request' }, { operation: 'create' }, 'This is a bug in the node. Please report it at https://github.com/n8n-nodes-lago/n8n-nodes-lago/issues with the workflow (without the API key).'],
+		[418, { status: 418, error: 'Teapot' }, { operation: 'get' }, 'Lago did not say more than the status and error below. Check the Base URL and the API key in the Lago API credential; if they are right, report it at https://github.com/n8n-nodes-lago/n8n-nodes-lago/issues.'],
+		[404, body(404, { code: 'subscription_not_found' }), { operation: 'estimateInstantFees', externalSubscriptionId: 's' }, "Estimate Instant Fees needs a subscription that is active now. Use the subscription's external ID, not the customer's."],
+		[404, body(404, { code: 'subscription_not_found' }), { operation: 'estimateFees', externalSubscriptionId: 's' }, "Estimate Fees needs a subscription that is active now. Use the subscription's external ID, not the customer's."],
+		[422, body(422, { code: 'validation_errors', error_details: { code: ['does_not_match_an_instant_charge'] } }), { operation: 'estimateInstantFees', code: 'seats' }, 'Estimate Instant Fees only works for metrics charged in advance. Add a pay-in-advance charge for this metric to the plan, or use a different metric.'],
+	])('%d fix for %j', (status, responseBody, ctx, fix) => {
+		expect(describeLagoError(status, responseBody, ctx as never).description.split('\n')[0]).toBe(fix);
+	});
 });
 
 describe('details helpers', () => {

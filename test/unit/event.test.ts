@@ -88,6 +88,36 @@ describe('parseTimestamp', () => {
 	});
 });
 
+describe('parseTimestamp: a date without a zone, read in the workflow\'s time zone', () => {
+	test.each([
+		['UTC', '2026-11-01T10:00:00', Date.UTC(2026, 10, 1, 10)],
+		['Europe/Paris', '2026-11-01', Date.UTC(2026, 9, 31, 23)],
+		['Europe/Paris', '2026-07-01 10:00:00,5', Date.UTC(2026, 6, 1, 8, 0, 0, 500)],
+		['America/New_York', '2026-03-08T01:59:59', Date.UTC(2026, 2, 8, 6, 59, 59)],
+		// 02:30 does not exist that night in New York (clocks jump from 02:00 to 03:00): read with the offset before.
+		['America/New_York', '2026-03-08T02:30:00', Date.UTC(2026, 2, 8, 7, 30)],
+		// 01:30 happens twice when clocks go back: one of the two instants, an hour apart.
+		['America/New_York', '2026-11-01T01:30:00', Date.UTC(2026, 10, 1, 5, 30)],
+		['Asia/Kolkata', '2026-01-01T00:00', Date.UTC(2025, 11, 31, 18, 30)],
+		// UTC+12:45 in the southern winter.
+		['Pacific/Chatham', '2026-06-01T12:00:00', Date.UTC(2026, 4, 31, 23, 15)],
+	])('%s: %s', (timeZone, input, millis) => {
+		if (input === '2026-11-01T01:30:00') {
+			expect([millis / 1000, millis / 1000 + 3600]).toContain(parseTimestamp(input, timeZone));
+		} else {
+			expect(parseTimestamp(input, timeZone)).toBe(millis / 1000);
+		}
+	});
+
+	test('a zone in the value wins; an impossible date is still refused; an unknown workflow zone says so', () => {
+		expect(parseTimestamp('2026-11-01T10:00:00+02:00', 'Asia/Tokyo')).toBe(Date.UTC(2026, 10, 1, 8) / 1000);
+		expect(() => parseTimestamp('2026-02-30T10:00:00', 'UTC')).toThrow('Timestamp "2026-02-30T10:00:00" is not a date Lago can use');
+		expect(() => parseTimestamp('2026-11-01T10:00:00', 'Mars/Olympus')).toThrow(
+			'Timestamp "2026-11-01T10:00:00" has no time zone, and the workflow\'s time zone "Mars/Olympus" is unknown',
+		);
+	});
+});
+
 describe('parseIdentifier', () => {
 	test.each([
 		['plain', 'sub_1', 'sub_1'],

@@ -37,7 +37,7 @@ describe('invalid_code', () => {
 		const [problem] = index.check({ code: 'storage_gbb' });
 		expect(problem.message).toBe('No billable metric in Lago has the code "storage_gbb" (invalid_code)');
 		expect(problem.fix).toBe(
-			'Create the metric "storage_gbb" in Lago or pick the code from the list (did you mean "storage_gb"?). Lago would store this event but bill it only if a metric with this code exists when the period is billed: if you create the metric after sending, set Options > Check Against Billable Metrics to "Send and Flag".',
+			'Create the metric "storage_gbb" in Lago or pick the code from the list (did you mean "storage_gb"?). Lago would store this event but bill it only if a metric with this code exists when the period is billed: if you create the metric after sending, set Options › Check Against Billable Metrics to "Send and Flag".',
 		);
 		expect(index.check({ code: 'zzzzzzzzzzzz' })[0].fix).not.toContain('did you mean');
 	});

@@ -114,19 +114,19 @@ describe('simplify', () => {
 	const request = { externalCustomerId: 'c', externalSubscriptionId: 's' };
 	const usage = { from_datetime: 'F', to_datetime: 'T', issuing_date: 'I', currency: 'JPY', amount_cents: 0 };
 
-	test('usage: one flat item per charge', () => {
+	test('usage: one flat item per charge, ten fields at most (n8n\'s Simplify guideline)', () => {
 		const items = simplifyUsage(
 			{ ...usage, charges_usage: [{ units: '12.0', events_count: 4, amount_cents: 1200, amount_currency: 'JPY', charge: { charge_model: 'standard' }, billable_metric: { code: 'm', name: 'M', aggregation_type: 'sum_agg' } }] },
 			request,
 		);
 		expect(items).toEqual([
-			{ external_customer_id: 'c', external_subscription_id: 's', metric_code: 'm', metric_name: 'M', aggregation_type: 'sum_agg', charge_model: 'standard', units: 12, events_count: 4, amount_cents: 1200, amount: 1200, currency: 'JPY', from_datetime: 'F', to_datetime: 'T', issuing_date: 'I' },
+			{ external_customer_id: 'c', external_subscription_id: 's', metric_code: 'm', metric_name: 'M', units: 12, events_count: 4, amount: 1200, currency: 'JPY', from_datetime: 'F', to_datetime: 'T' },
 		]);
 	});
 
 	test('usage with no charge still gives one item for the period', () => {
 		expect(simplifyUsage({ ...usage, charges_usage: [] }, request)).toEqual([
-			{ external_customer_id: 'c', external_subscription_id: 's', metric_code: null, metric_name: null, aggregation_type: null, charge_model: null, units: 0, events_count: 0, amount_cents: 0, amount: 0, currency: 'JPY', from_datetime: 'F', to_datetime: 'T', issuing_date: 'I' },
+			{ external_customer_id: 'c', external_subscription_id: 's', metric_code: null, metric_name: null, units: 0, events_count: 0, amount: 0, currency: 'JPY', from_datetime: 'F', to_datetime: 'T' },
 		]);
 	});
 });

@@ -4,8 +4,12 @@ import { lagoRequest } from '../../shared/transport';
 
 const PER_PAGE = 50;
 
-/** The customer the picker lists subscriptions for, when the editor can know it (not an expression). */
+/**
+ * The customer the picker lists subscriptions for, when the editor can know it (not an expression): the text of a
+ * workflow saved before External Customer ID was a picker, or the picker's value.
+ */
 export function pickerCustomer(value: unknown): string | undefined {
+	if (value && typeof value === 'object' && 'value' in value) return pickerCustomer((value as { value: unknown }).value);
 	if (typeof value !== 'string') return undefined;
 	const text = value.trim();
 	return text === '' || text.startsWith('=') ? undefined : text;

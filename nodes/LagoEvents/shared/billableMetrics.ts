@@ -115,7 +115,7 @@ export async function checkEvents(ctx: IExecuteFunctions, modeValue: unknown, po
 
 	const read = await readBillableMetrics(ctx, policy);
 	if (read.outcome === 'forbidden') {
-		notice(ctx, unchecked(`the API key may not read billable metrics (${read.reason}); give it read access to Billable metrics in Lago > Developers > API keys, or set the option to "Don't Check"`));
+		notice(ctx, unchecked(`the API key may not read billable metrics (${read.reason}); give it read access to Billable metrics in Lago › Developers › API keys, or set the option to "Don't Check"`));
 		return result;
 	}
 	if (read.outcome === 'unreachable' && mode === 'sendAndFlag') {
@@ -124,7 +124,7 @@ export async function checkEvents(ctx: IExecuteFunctions, modeValue: unknown, po
 	}
 	if (read.outcome !== 'read') {
 		const why = read.outcome === 'unreachable'
-			? "Lago's billable metrics could not be read, so the events were not checked and not sent. Run again once Lago answers; to send unchecked when the metrics cannot be read, set Options > Check Against Billable Metrics to \"Send and Flag\"."
+			? "Lago's billable metrics could not be read, so the events were not checked and not sent. Run again once Lago answers; to send unchecked when the metrics cannot be read, set Options › Check Against Billable Metrics to \"Send and Flag\"."
 			: 'The events were not sent.';
 		for (const { itemIndex, event } of events) {
 			const error = itemError(node, read.error.message.replace(/ \[item \d+\]$/, ''), itemIndex, [read.error.description, why].filter(Boolean).join('\n'));

@@ -7,19 +7,44 @@ type Operation = 'create' | 'createBatch' | 'estimateFees' | 'get' | 'getMany' |
 
 const showFor = (operations: Operation[]) => ({ show: { resource: ['event'], operation: operations } });
 
-export function subscriptionField(operations: Operation[]): INodeProperties {
+/**
+ * External Subscription ID as a picker, for every operation that names a subscription. The list needs no customer: it
+ * shows each subscription with its customer, or only the customer's when External Customer ID is set. Workflows saved
+ * when it was a text field keep a plain string here, which n8n reads as the value (getNodeParameter's extractValue
+ * returns a string as it is; test/operations/pickersAndDates.test.ts).
+ */
+export function subscriptionLocator(overrides: Partial<INodeProperties>): INodeProperties {
 	return {
 		displayName: 'External Subscription ID',
 		name: 'externalSubscriptionId',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'e.g. sub_1234 or {{ $json.subscription_id }}',
-		description:
-			'The external ID of the Lago subscription the usage belongs to (the subscription\'s ID, not the customer\'s). Text, exactly as in Lago.',
-		hint: "The subscription's external ID, not the customer's. An ID that matches no active subscription is accepted by Lago but never billed.",
-		displayOptions: showFor(operations),
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a subscription...',
+				typeOptions: { searchListMethod: 'searchSubscriptions', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. sub_1234',
+			},
+		],
+		...overrides,
 	};
+}
+
+export function subscriptionField(operations: Operation[]): INodeProperties {
+	return subscriptionLocator({
+		required: true,
+		description: "The subscription the usage belongs to. The node sends its external ID (not the customer's).",
+		hint: 'An ID that matches no active subscription is accepted by Lago but never billed',
+		displayOptions: showFor(operations),
+	});
 }
 
 export function metricCodeField(operations: Operation[]): INodeProperties {
@@ -64,8 +89,8 @@ export function transactionIdField(operations: Operation[]): INodeProperties {
 		default: '',
 		placeholder: 'e.g. {{ $json.order_id }}',
 		description:
-			'Unique ID of this usage record (e.g. an order or log-line ID). Lago ingests each ID once per subscription: re-sending an ID never bills twice, and two different records with the same ID are billed once. Leave empty to let the node derive one from the execution, node, run and item (it stays the same when the node retries and when a failed execution is retried from the executions list, and is returned in the output). AI agents: when retrying a call, reuse the same Transaction ID.',
-		hint: 'Map an ID from your data if this workflow may run again over the same records: a new execution derives new IDs, and Lago would count the usage twice. Retrying a failed execution is safe: it derives the same IDs.',
+			'Unique ID of this usage record, e.g. an order ID. Lago bills each ID once per subscription. Empty: the node derives one that stays the same on retries.',
+		hint: 'Map an ID from your data if the workflow may run again over the same records: a new execution derives new IDs.',
 		displayOptions: showFor(operations),
 	};
 }
@@ -74,12 +99,11 @@ export function timestampField(operations: Operation[]): INodeProperties {
 	return {
 		displayName: 'Timestamp',
 		name: 'timestamp',
-		type: 'string',
+		type: 'dateTime',
 		default: '',
-		placeholder: 'e.g. {{ $json.created_at }}, 2026-11-01T10:00:00Z or 1700000000123',
 		description:
-			'When the usage happened. Accepts ISO 8601 with a time zone (2026-11-01T10:00:00Z, 2026-11-01T12:00:00+02:00), epoch seconds (1700000000 or 1700000000.123), epoch milliseconds (1700000000123) or a date from an expression ({{ $now }}). Sent to Lago as epoch seconds with milliseconds. Leave empty for the time the node run started; it is then the same on every retry, including Retry On Fail.',
-		hint: 'ISO 8601 with a time zone, or epoch seconds (10 digits) or milliseconds (13 digits): the node converts both. Times before 2000 or after 2099 are refused as a unit mistake. Empty means now. An event counts only while its subscription is active and the billing period is open.',
+			"When the usage happened: a date, ISO 8601 text, epoch seconds or milliseconds. Without a time zone, the workflow's time zone applies. Empty: when the node started, the same on every retry.",
+		hint: 'Billed only while the subscription is active and the billing period is open',
 		displayOptions: showFor(operations),
 	};
 }
@@ -149,13 +173,12 @@ export function propertiesFields(operations: Operation[]): INodeProperties[] {
 
 export const retryOptions: INodeProperties[] = [
 	{
-		displayName: 'Initial Retry Delay (Ms)',
+		displayName: 'Initial Retry Delay (Milliseconds)',
 		name: 'initialRetryDelay',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 60000 },
 		default: 500,
-		description:
-			"First wait before a retry, in milliseconds; it doubles on each retry, with jitter. A 429 waits for Lago's X-RateLimit-Reset instead.",
+		description: "First wait before retrying a request after a 5xx or a connection error; it doubles each time. A 429 waits for Lago's reset instead.",
 	},
 	{
 		displayName: 'Max Attempts',
@@ -164,7 +187,7 @@ export const retryOptions: INodeProperties[] = [
 		typeOptions: { minValue: 1, maxValue: 20 },
 		default: 8,
 		description:
-			'How many times to try a request in total when Lago answers 429 or 5xx, or the connection fails. Other errors are never retried. Every retry sends the identical event.',
+			"Most tries of one request on 429, 5xx or a connection error, each with the identical event. This retries one request; n8n's Settings › Retry On Fail re-runs the whole node.",
 	},
 	{
 		displayName: 'Max Retry Time (Seconds)',
@@ -172,7 +195,7 @@ export const retryOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 3600 },
 		default: 120,
-		description: 'Upper bound on the time spent on one request, waits included, before the node reports the failure',
+		description: 'Most time spent on one request, waits included, before the node reports the failure',
 	},
 ];
 

@@ -75,7 +75,50 @@ export function parseIdentifier(field: string, value: unknown, label: string): s
 
 const ISO_RE =
 	/^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)$/i;
+/** A date and time without a zone, as n8n's date picker stores it (2026-11-01T10:00:00), or a date alone. */
+const LOCAL_ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?$/i;
 const DECIMAL_RE = /^-?\d+(?:\.\d+)?$/;
+
+function isKnownTimeZone(timeZone: string): boolean {
+	try {
+		new Intl.DateTimeFormat('en-US', { timeZone });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** What the wall clock of `timeZone` (IANA) reads at `millis`, as if that reading were UTC. */
+function wallClockMillis(millis: number, timeZone: string): number {
+	const parts = new Intl.DateTimeFormat('en-US', {
+		timeZone,
+		hourCycle: 'h23',
+		year: 'numeric',
+		month: '2-digit',
+		day: '2-digit',
+		hour: '2-digit',
+		minute: '2-digit',
+		second: '2-digit',
+	}).formatToParts(new Date(millis));
+	const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+	return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second')) + (((millis % 1000) + 1000) % 1000);
+}
+
+/**
+ * A zone-less date and time read in `timeZone`, as n8n reads its date picker's value in the workflow's time zone. A
+ * wall time skipped by a daylight-saving change is read with the offset before the change.
+ */
+function localIsoToMillis(text: string, timeZone: string): number | undefined {
+	const m = LOCAL_ISO_RE.exec(text);
+	if (!m) return undefined;
+	const [, y, mo, d, h = '00', mi = '00', s = '00', frac] = m;
+	const asUtc = isoToMillis(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac ? `.${frac}` : ''}Z`);
+	if (asUtc === undefined) return undefined;
+	// The offset at the guess, then at the corrected instant: two steps settle it on both sides of a change.
+	const first = asUtc - (wallClockMillis(asUtc, timeZone) - asUtc);
+	const second = asUtc - (wallClockMillis(first, timeZone) - first);
+	return wallClockMillis(second, timeZone) === asUtc ? second : first;
+}
 
 function isoToMillis(text: string): number | undefined {
 	const m = ISO_RE.exec(text);
@@ -116,13 +159,14 @@ function epochToMillis(value: number): number | undefined {
 }
 
 const TIMESTAMP_HINT =
-	'Use epoch seconds (1700000000 or 1700000000.123), epoch milliseconds (1700000000123), ISO 8601 with a time zone (2026-11-01T10:00:00Z) or a date from an expression such as {{ $now }}.';
+	"Use a date (2026-11-01T10:00:00, read in the workflow's time zone), ISO 8601 with a zone (2026-11-01T10:00:00Z), epoch seconds (1700000000.123), epoch milliseconds (1700000000123) or an expression such as {{ $now }}.";
 
 /**
  * Lago wants epoch seconds, with milliseconds as decimals. Returns the number to send: integer milliseconds / 1000,
- * so the JSON is exactly `1700000000.123` and never a float artefact.
+ * so the JSON is exactly `1700000000.123` and never a float artefact. A date or date and time without a zone is read in
+ * `timeZone` (the workflow's, from getTimezone()); without one it is an error.
  */
-export function parseTimestamp(value: unknown): number {
+export function parseTimestamp(value: unknown, timeZone?: string): number {
 	const field = 'timestamp';
 	let millis: number | undefined;
 	if (typeof value === 'number') {
@@ -136,12 +180,18 @@ export function parseTimestamp(value: unknown): number {
 			millis = epochToMillis(Number(text));
 		} else {
 			millis = isoToMillis(text);
-			if (millis === undefined && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/i.test(text)) {
-				throw new FieldError(
-					field,
-					`Timestamp ${describe(value)} has no time zone`,
-					'Add Z for UTC or an offset such as +02:00, e.g. 2026-11-01T10:00:00Z.',
-				);
+			if (millis === undefined && LOCAL_ISO_RE.test(text)) {
+				if (timeZone === undefined) {
+					throw new FieldError(
+						field,
+						`Timestamp ${describe(value)} has no time zone`,
+						'Add Z for UTC or an offset such as +02:00, e.g. 2026-11-01T10:00:00Z.',
+					);
+				}
+				if (!isKnownTimeZone(timeZone)) {
+					throw new FieldError(field, `Timestamp ${describe(value)} has no time zone, and the workflow's time zone "${timeZone}" is unknown`, 'Add Z for UTC or an offset such as +02:00, or set the workflow\'s Settings › Timezone.');
+				}
+				millis = localIsoToMillis(text, timeZone);
 			}
 		}
 	} else if (value instanceof Date) {

@@ -208,7 +208,7 @@ export class MetricIndex {
 			message: `No billable metric in Lago has the code ${quote(code)} (invalid_code)`,
 			fix:
 				`Create the metric ${quote(code)} in Lago or pick the code from the list${suggestion}. ` +
-				'Lago would store this event but bill it only if a metric with this code exists when the period is billed: if you create the metric after sending, set Options > Check Against Billable Metrics to "Send and Flag".',
+				'Lago would store this event but bill it only if a metric with this code exists when the period is billed: if you create the metric after sending, set Options › Check Against Billable Metrics to "Send and Flag".',
 		};
 		if (this.unknownCodes.size < 1000) this.unknownCodes.set(code, problem);
 		return problem;

@@ -24,6 +24,8 @@ export interface RunContext {
 	runIndex: number;
 	/** When this run of the node first started: the time an empty Timestamp stands for. */
 	startedAtMillis: number;
+	/** The workflow's time zone (Settings › Timezone, else the instance's): how a date without a zone is read. */
+	timeZone: string;
 }
 
 // n8n's Retry On Fail runs the node again in the same process, execution and run index. Remembering when the first
@@ -84,7 +86,7 @@ export function runContext(ctx: IExecuteFunctions): RunContext {
 	const execution = executionId ? String(executionId) : `local${Date.now().toString(36)}`;
 	const startedAtMillis = runStartedAt([instanceId, execution, nodeName, runIndex].join('\u0000'));
 	const origin = rememberRun(nodeContext(ctx), execution, runIndex, startedAtMillis);
-	return { instanceId, executionId: origin.executionId, nodeName, runIndex, startedAtMillis: origin.startedAtMillis };
+	return { instanceId, executionId: origin.executionId, nodeName, runIndex, startedAtMillis: origin.startedAtMillis, timeZone: ctx.getTimezone() };
 }
 
 /** A parameter left at its empty default, as opposed to an expression that resolved to an empty value. */
@@ -129,7 +131,7 @@ export function readTransactionId(reader: ParameterReader, itemIndex: number, ru
 export function readEvent(reader: ParameterReader, itemIndex: number, run: RunContext): LagoEventInput {
 	const transactionId = readTransactionId(reader, itemIndex, run);
 	const { external_subscription_id, code } = readSubscriptionAndCode(reader, itemIndex);
-	const timestamp = isLeftEmpty(reader, 'timestamp') ? nowTimestamp(run.startedAtMillis) : parseTimestamp(reader.get('timestamp', itemIndex, ''));
+	const timestamp = isLeftEmpty(reader, 'timestamp') ? nowTimestamp(run.startedAtMillis) : parseTimestamp(reader.get('timestamp', itemIndex, ''), run.timeZone);
 	const event: LagoEventInput = { transaction_id: transactionId, external_subscription_id, code, timestamp };
 	const precise = parsePreciseTotalAmountCents(reader.get('additionalFields.preciseTotalAmountCents', itemIndex, ''));
 	if (precise !== undefined) event.precise_total_amount_cents = precise;

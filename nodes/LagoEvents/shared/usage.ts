@@ -1,6 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { metricCodeField, perItemParallelRequestsOption, retryOptions } from './descriptions';
+import { metricCodeField, perItemParallelRequestsOption, retryOptions, subscriptionLocator } from './descriptions';
 import { parseIdentifier } from './event';
 import { centsToAmount, decimalToNumber } from './money';
 import type { ParameterReader } from './parameterReader';
@@ -17,50 +17,46 @@ export function usageFields(operation: UsageOperation, extraOptions: INodeProper
 	const displayOptions = showFor([operation]);
 	return [
 		{
+			// A picker since the panel review; a workflow saved with text here keeps it, and n8n reads text as the value.
 			displayName: 'External Customer ID',
 			name: 'externalCustomerId',
-			type: 'string',
-			required: true,
-			default: '',
-			placeholder: 'e.g. cus_1234 or {{ $json.customer_id }}',
-			description: "The customer's external ID in Lago (the ID from your application), not Lago's own ID",
-			displayOptions,
-		},
-		{
-			displayName: 'External Subscription ID',
-			name: 'externalSubscriptionId',
 			type: 'resourceLocator',
 			required: true,
 			default: { mode: 'list', value: '' },
-			description: "The customer's subscription to read usage for. The node sends its external ID.",
-			hint:
-				operation === 'getCurrent'
-					? 'Current usage needs a subscription that is active now. The list shows the active subscriptions of the customer above.'
-					: 'The list shows the active subscriptions of the customer above; type the ID of a terminated one.',
+			description: "The customer's external ID in Lago (the ID from your application), not Lago's own ID",
 			modes: [
 				{
 					displayName: 'From List',
 					name: 'list',
 					type: 'list',
-					placeholder: 'Select a subscription...',
-					typeOptions: { searchListMethod: 'searchSubscriptions', searchable: true },
+					placeholder: 'Select a customer...',
+					typeOptions: { searchListMethod: 'searchCustomers', searchable: true },
 				},
 				{
 					displayName: 'By ID',
 					name: 'id',
 					type: 'string',
-					placeholder: 'e.g. sub_1234',
+					placeholder: 'e.g. cus_1234',
 				},
 			],
 			displayOptions,
 		},
+		subscriptionLocator({
+			required: true,
+			description: "The customer's subscription to read usage for. The node sends its external ID.",
+			hint:
+				operation === 'getCurrent'
+					? 'Current usage needs a subscription that is active now. The list shows the active subscriptions of the customer above.'
+					: 'The list shows the active subscriptions of the customer above; type the ID of a terminated one.',
+			displayOptions,
+		}),
 		{
 			displayName: 'Simplify',
 			name: 'simplify',
 			type: 'boolean',
 			default: true,
 			description:
-				"Whether to return one item per charge (metric, units, events count, amount, currency and period) that an IF node can compare directly, instead of Lago's usage object",
+				"Whether to return one item per charge with ten fields (metric, units, events count, amount, currency, period) instead of Lago's usage object",
 			displayOptions,
 		},
 		{
@@ -70,7 +66,9 @@ export function usageFields(operation: UsageOperation, extraOptions: INodeProper
 			placeholder: 'Add Option',
 			default: {},
 			displayOptions,
-			options: [
+			// Sorted by what the panel shows. The metric filter is an option, not a Filters entry as in Get Many, because its
+			// saved name is options.billableMetricCode (CHANGELOG, Unreleased, Changed).
+			options: ([
 				{
 					displayName: 'Billable Metric Code',
 					name: 'billableMetricCode',
@@ -82,7 +80,7 @@ export function usageFields(operation: UsageOperation, extraOptions: INodeProper
 				...extraOptions,
 				...retryOptions,
 				perItemParallelRequestsOption,
-			],
+			] as INodeProperties[]).sort((a, b) => a.displayName.localeCompare(b.displayName, 'en')),
 		},
 	];
 }
@@ -111,15 +109,12 @@ export function readUsageRequest(reader: ParameterReader, itemIndex: number): Us
 }
 
 /**
- * One item per charge of a usage period, flat, so an IF node can compare `units` or `amount` to a threshold. A period
- * with no charge at all still gives one item, so the workflow sees the period.
+ * One item per charge of a usage period, flat, so an IF node can compare `units` or `amount` to a threshold: ten
+ * fields, n8n's guideline for Simplify. A period with no charge at all still gives one item, so the workflow sees the
+ * period.
  */
 export function simplifyUsage(usage: IDataObject, request: Pick<UsageRequest, 'externalCustomerId' | 'externalSubscriptionId'>): IDataObject[] {
-	const period = {
-		from_datetime: usage.from_datetime ?? null,
-		to_datetime: usage.to_datetime ?? null,
-		issuing_date: usage.issuing_date ?? null,
-	};
+	const period = { from_datetime: usage.from_datetime ?? null, to_datetime: usage.to_datetime ?? null };
 	const base = { external_customer_id: request.externalCustomerId, external_subscription_id: request.externalSubscriptionId };
 	const charges = Array.isArray(usage.charges_usage) ? (usage.charges_usage as IDataObject[]) : [];
 	if (charges.length === 0) {
@@ -129,11 +124,8 @@ export function simplifyUsage(usage: IDataObject, request: Pick<UsageRequest, 'e
 				...base,
 				metric_code: null,
 				metric_name: null,
-				aggregation_type: null,
-				charge_model: null,
 				units: 0,
 				events_count: 0,
-				amount_cents: usage.amount_cents ?? 0,
 				amount: centsToAmount(usage.amount_cents ?? 0, currency),
 				currency,
 				...period,
@@ -142,17 +134,13 @@ export function simplifyUsage(usage: IDataObject, request: Pick<UsageRequest, 'e
 	}
 	return charges.map((charge) => {
 		const metric = (charge.billable_metric ?? {}) as IDataObject;
-		const chargeInfo = (charge.charge ?? {}) as IDataObject;
 		const currency = charge.amount_currency ?? usage.currency ?? null;
 		return {
 			...base,
 			metric_code: metric.code ?? null,
 			metric_name: metric.name ?? null,
-			aggregation_type: metric.aggregation_type ?? null,
-			charge_model: chargeInfo.charge_model ?? null,
 			units: decimalToNumber(charge.units),
 			events_count: charge.events_count ?? null,
-			amount_cents: charge.amount_cents ?? null,
 			amount: centsToAmount(charge.amount_cents, currency),
 			currency,
 			...period,

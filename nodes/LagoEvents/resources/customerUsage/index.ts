@@ -16,14 +16,14 @@ export const customerUsageDescription: INodeProperties[] = [
 			{
 				name: 'Get Current',
 				value: 'getCurrent',
-				action: 'Get the current usage of a customer',
-				description: "Usage of the open billing period, as Lago computes it now (GET /customers/{external_customer_id}/current_usage)",
+				action: 'Get current customer usage',
+				description: 'Usage of the open billing period, as Lago computes it now',
 			},
 			{
 				name: 'Get Past',
 				value: 'getPast',
-				action: 'Get the past usage of a customer',
-				description: 'Usage of closed billing periods (GET /customers/{external_customer_id}/past_usage)',
+				action: 'Get past customer usage',
+				description: 'Usage of closed billing periods',
 			},
 		],
 		default: 'getCurrent',

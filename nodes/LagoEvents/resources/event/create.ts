@@ -52,8 +52,7 @@ export const additionalEventFields = (operation: 'create' | 'createBatch'): INod
 
 export const createDescription: INodeProperties[] = [
 	{
-		displayName:
-			"Sends one event per input item. Each event needs the subscription's external ID (not the customer's), a metric code that exists in Lago, and a Transaction ID that is unique per usage record. For many items, Send Batch is much faster.",
+		displayName: 'Sends one event per input item. For many items, Send Batch is much faster.',
 		name: 'sendNotice',
 		type: 'notice',
 		default: '',

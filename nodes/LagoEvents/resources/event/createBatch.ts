@@ -31,8 +31,7 @@ const showOnlyForCreateBatch = { show: { resource: ['event'], operation: ['creat
 
 export const createBatchDescription: INodeProperties[] = [
 	{
-		displayName:
-			"Each input item becomes one event, sent up to 100 per request in input order; every item gets its own result. Each event needs the subscription's external ID (not the customer's), a metric code that exists in Lago, and a Transaction ID that is unique per usage record.",
+		displayName: 'Each input item becomes one event, sent up to 100 per request; every item gets its own result.',
 		name: 'batchNotice',
 		type: 'notice',
 		default: '',

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { metricCodeField, retryOptions } from '../../shared/descriptions';
+import { metricCodeField, retryOptions, subscriptionLocator } from '../../shared/descriptions';
 import { FieldError, parseIdentifier, parseTimestamp } from '../../shared/event';
 import { runInParallel } from '../../shared/parallel';
 import { ParameterReader } from '../../shared/parameterReader';
@@ -48,38 +48,29 @@ export const getManyDescription: INodeProperties[] = [
 				description: 'Only events sent with this billable metric code',
 				modes: metricFilter.modes,
 			},
-			{
-				displayName: 'External Subscription ID',
-				name: 'externalSubscriptionId',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. sub_1234',
-				description: "Only events of this subscription (the subscription's external ID, not the customer's)",
-			},
+			subscriptionLocator({ description: "Only events of this subscription (its external ID, not the customer's)" }),
 			{
 				displayName: 'From Subscription Start',
 				name: 'fromSubscriptionStart',
 				type: 'boolean',
 				default: false,
-				description:
-					"Whether to return only events from the subscription's start onwards. Needs External Subscription ID, and replaces Timestamp From.",
+				description: "Whether to return only events from the subscription's start onwards, instead of Timestamp From",
+				// Offered once a subscription is chosen: Lago needs one to know the start.
+				displayOptions: { show: { externalSubscriptionId: [{ _cnd: { exists: true } }] } },
 			},
 			{
 				displayName: 'Timestamp From',
 				name: 'timestampFrom',
-				type: 'string',
+				type: 'dateTime',
 				default: '',
-				placeholder: 'e.g. 2026-11-01T00:00:00Z or {{ $now.minus(1, "day") }}',
-				description:
-					"Only events at or after this time (the event's timestamp). Takes the forms Send's Timestamp takes: ISO 8601 with a time zone, epoch seconds or milliseconds, or a date from an expression.",
+				description: "Only events at or after this time. Without a time zone, the workflow's time zone applies.",
 			},
 			{
 				displayName: 'Timestamp To',
 				name: 'timestampTo',
-				type: 'string',
+				type: 'dateTime',
 				default: '',
-				placeholder: 'e.g. 2026-11-30T23:59:59Z or {{ $now }}',
-				description: "Only events at or before this time (the event's timestamp). Same forms as Timestamp From.",
+				description: "Only events at or before this time. Without a time zone, the workflow's time zone applies.",
 			},
 		],
 	},
@@ -105,17 +96,17 @@ export interface EventFilterInput {
 const isEmpty = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 
 /** parseTimestamp's answer, or its complaint, without throwing. */
-function tryParseTimestamp(value: unknown): { seconds: number } | { problem: FieldError } {
+function tryParseTimestamp(value: unknown, timeZone: string | undefined): { seconds: number } | { problem: FieldError } {
 	try {
-		return { seconds: parseTimestamp(value) };
+		return { seconds: parseTimestamp(value, timeZone) };
 	} catch (error) {
 		return { problem: error as FieldError };
 	}
 }
 
 /** A filter time in the forms Send's Timestamp takes, as the ISO 8601 text Lago's filter reads. */
-function filterTime(value: unknown, field: 'timestampFrom' | 'timestampTo', label: string): { iso: string; seconds: number } {
-	const parsed = tryParseTimestamp(value);
+function filterTime(value: unknown, field: 'timestampFrom' | 'timestampTo', label: string, timeZone: string | undefined): { iso: string; seconds: number } {
+	const parsed = tryParseTimestamp(value, timeZone);
 	if ('problem' in parsed) throw new FieldError(field, String(parsed.problem.message).replace(/^Timestamp/, label), parsed.problem.hint);
 	return { iso: new Date(Math.round(parsed.seconds * 1000)).toISOString(), seconds: parsed.seconds };
 }
@@ -124,14 +115,14 @@ function filterTime(value: unknown, field: 'timestampFrom' | 'timestampTo', labe
  * The query string of GET /events for one item's filters, checked as Lago's filter contract checks them, so a bad
  * combination costs no request.
  */
-export function eventsQuery(filters: EventFilterInput): IDataObject {
+export function eventsQuery(filters: EventFilterInput, timeZone?: string): IDataObject {
 	const qs: IDataObject = {};
 	if (!isEmpty(filters.code)) qs.code = parseIdentifier('code', filters.code, 'Billable Metric Code');
 	if (!isEmpty(filters.externalSubscriptionId)) {
 		qs.external_subscription_id = parseIdentifier('externalSubscriptionId', filters.externalSubscriptionId, 'External Subscription ID');
 	}
-	const from = isEmpty(filters.timestampFrom) ? undefined : filterTime(filters.timestampFrom, 'timestampFrom', 'Timestamp From');
-	const to = isEmpty(filters.timestampTo) ? undefined : filterTime(filters.timestampTo, 'timestampTo', 'Timestamp To');
+	const from = isEmpty(filters.timestampFrom) ? undefined : filterTime(filters.timestampFrom, 'timestampFrom', 'Timestamp From', timeZone);
+	const to = isEmpty(filters.timestampTo) ? undefined : filterTime(filters.timestampTo, 'timestampTo', 'Timestamp To', timeZone);
 	if (filters.fromSubscriptionStart === true) {
 		if (qs.external_subscription_id === undefined) {
 			throw new FieldError('fromSubscriptionStart', 'From Subscription Start needs an External Subscription ID', 'Add the External Subscription ID filter, or turn From Subscription Start off.');
@@ -174,6 +165,7 @@ const eventsOf = (body: IDataObject): IDataObject[] => (Array.isArray(body.event
  */
 export async function getMany(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const reader = new ParameterReader(this);
+	const timeZone = this.getTimezone();
 	return await processItems(
 		this,
 		(itemIndex) => {
@@ -185,7 +177,7 @@ export async function getMany(this: IExecuteFunctions): Promise<INodeExecutionDa
 				timestampFrom: reader.get('filters.timestampFrom', itemIndex, ''),
 				timestampTo: reader.get('filters.timestampTo', itemIndex, ''),
 				fromSubscriptionStart: reader.get('filters.fromSubscriptionStart', itemIndex, false),
-			});
+			}, timeZone);
 			return { qs, limit, perPage: pageSize(returnAll, limit), options: reader.get('options', itemIndex, {}) as IDataObject };
 		},
 		async ({ qs, limit, perPage, options }, itemIndex) => {
