@@ -48,7 +48,7 @@ const signatureOptions = [
 ];
 
 const LARGE_JWT_NOTICE =
-	"With JWT, Lago sends the whole webhook in a header, and n8n refuses headers over 16 KB before this node runs: a webhook over about 11 KB (an events.errors with a few hundred failed events, an invoice with many fees) never arrives. Use HMAC (put the Webhook HMAC Key in the credential), or start n8n with NODE_OPTIONS=--max-http-header-size=1048576 (about 750 KB of webhook).";
+	"With JWT, Lago sends the whole webhook in a header, and n8n answers 431 to headers over 16 KB before this node runs: a webhook over about 11 KB (an events.errors with a few hundred failed events, an invoice with many fees) never arrives. Use HMAC (put the Webhook HMAC Key in the credential), or start n8n with NODE_OPTIONS=--max-http-header-size=1048576 (about 750 KB of webhook).";
 
 const TEST_LISTEN_NOTICE =
 	"Listen for test event rarely sees events.errors: Lago sends it once an hour, at :05, and only when some events of the past hour could not be billed. To build the workflow now, pin the sample events.errors payload from the README to this node, or also pick a type you can cause at once in Lago, e.g. Customer Created (create a customer).";
