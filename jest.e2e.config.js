@@ -13,5 +13,5 @@ module.exports = {
 	// Show each case under its flavour ("Lago Events in n8n 1.x › Send: ...").
 	verbose: true,
 	// Prints how many n8n crashes (signals) were run again, per version.
-	reporters: ['default', '<rootDir>/e2e/lib/crash-reporter.js'],
+	reporters: ['default', '<rootDir>/n8n-harness/crash-reporter.js'],
 };

@@ -8,7 +8,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('./lib/fixture');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('../n8n-harness/fixture');
 const corpus = require('../test/operations/fastPathCorpus');
 
 const API_KEY = 'e2e-fast-path-key-4c1d9a';

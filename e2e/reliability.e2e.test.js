@@ -5,7 +5,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('./lib/fixture');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('../n8n-harness/fixture');
 
 const API_KEY = 'e2e-reliability-key-4d2a';
 const load = (file) => JSON.parse(fs.readFileSync(path.join(__dirname, 'workflows', file), 'utf8'));

@@ -8,8 +8,8 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { parseOptions } = require('./lib/cli');
-const { readCrashes } = require('../e2e/lib/crashes');
+const { parseOptions } = require('../n8n-harness/cli');
+const { readCrashes } = require('../n8n-harness/crashes');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 

@@ -9,9 +9,9 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { startSandbox } = require('../../sandbox');
-const { ensureN8n, CACHE_DIR } = require('../lib/install');
-const { FLAVOURS, tarballOnce } = require('../lib/fixture');
-const { log, fmtSecs, sleep } = require('../lib/proc');
+const { ensureN8n, CACHE_DIR } = require('../../n8n-harness/install');
+const { FLAVOURS, tarballOnce } = require('../../n8n-harness/fixture');
+const { log, fmtSecs, sleep } = require('../../n8n-harness/proc');
 const { startRedis, startPostgres } = require('./services');
 const { QueueCluster } = require('./cluster');
 
