@@ -4,7 +4,7 @@ import { config } from '@n8n/node-cli/eslint';
 // Tests run in jest, not in n8n's sandbox, so the runtime-sandbox rules (no timers, no Node built-ins) do not apply there.
 export default [
 	...config,
-	{ ignores: ['dist/**', 'node_modules/**', '.e2e-cache/**', 'sandbox/**', 'e2e/**', 'scripts/**', 'bench/**', '*.js', '*.mjs'] },
+	{ ignores: ['dist/**', 'node_modules/**', '.e2e-cache/**', 'sandbox/**', 'e2e/**', 'scripts/**', 'bench/**', 'n8n-harness/**', '*.js', '*.mjs'] },
 	{
 		files: ['test/**/*.ts'],
 		rules: {

@@ -14,5 +14,7 @@ module.exports = {
 	testMatch: ['**/*.test.ts', '**/*.test.js'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
 	setupFilesAfterEnv: ['<rootDir>/test/helpers/teardown.ts'],
+	// Removes the N8N_USER_FOLDER above once the run ends (runs in this process, so it sees the same folder).
+	globalTeardown: '<rootDir>/test/helpers/removeUserFolder.js',
 	testTimeout: 30000,
 };

@@ -4,8 +4,8 @@ module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/e2e'],
 	testMatch: ['**/*.e2e.test.js'],
-	// Queue mode needs Redis and Postgres and has its own config (e2e/queue/jest.config.js).
-	testPathIgnorePatterns: ['/node_modules/', '<rootDir>/e2e/queue/'],
+	// Queue mode (Redis, Postgres) and the browser journeys (Chromium) have their own configs and npm scripts.
+	testPathIgnorePatterns: ['/node_modules/', '<rootDir>/e2e/queue/', '<rootDir>/e2e/journeys/'],
 	transform: {},
 	// Each case spawns n8n processes; the two flavours share the machine's cores, so keep one worker.
 	maxWorkers: 1,
@@ -13,5 +13,5 @@ module.exports = {
 	// Show each case under its flavour ("Lago Events in n8n 1.x › Send: ...").
 	verbose: true,
 	// Prints how many n8n crashes (signals) were run again, per version.
-	reporters: ['default', '<rootDir>/e2e/lib/crash-reporter.js'],
+	reporters: ['default', '<rootDir>/n8n-harness/crash-reporter.js'],
 };

@@ -21,11 +21,11 @@
 const fs = require('fs');
 const path = require('path');
 const { startSandbox } = require('../sandbox');
-const { N8nInstance, parseExecuteOutput } = require('../e2e/lib/n8n');
-const { currentTarball } = require('../e2e/lib/pack');
-const { FLAVOURS, ensureN8n } = require('../e2e/lib/install');
-const { run } = require('../e2e/lib/proc');
-const { parseOptions } = require('../scripts/lib/cli');
+const { N8nInstance, parseExecuteOutput } = require('../n8n-harness/instance');
+const { currentTarball } = require('../n8n-harness/pack');
+const { FLAVOURS, ensureN8n } = require('../n8n-harness/install');
+const { run } = require('../n8n-harness/proc');
+const { parseOptions } = require('../n8n-harness/cli');
 const { startNetwork } = require('./lib/network');
 
 const ALL_OPS = ['get', 'estimateFees', 'getCurrent', 'getPast', 'getMany', 'estimateInstantFees', 'create'];

@@ -29,11 +29,11 @@ const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const { startSandbox } = require('../sandbox');
-const { N8nInstance } = require('../e2e/lib/n8n');
-const { currentTarball } = require('../e2e/lib/pack');
-const { FLAVOURS, ensureN8n } = require('../e2e/lib/install');
-const { run } = require('../e2e/lib/proc');
-const { parseOptions } = require('../scripts/lib/cli');
+const { N8nInstance } = require('../n8n-harness/instance');
+const { currentTarball } = require('../n8n-harness/pack');
+const { FLAVOURS, ensureN8n } = require('../n8n-harness/install');
+const { run } = require('../n8n-harness/proc');
+const { parseOptions } = require('../n8n-harness/cli');
 const { summariseProfile } = require('./lib/profile-summary');
 const { startNetwork } = require('./lib/network');
 

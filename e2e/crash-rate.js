@@ -6,12 +6,12 @@
 // Usage: node e2e/crash-rate.js [--runs 50] [--only n8n1|n8n2] [--env NAME=value] [--label text]
 //   --env may repeat; it sets n8n's environment for every run (e.g. --env N8N_EXPRESSION_ENGINE=legacy)
 
-const { N8nInstance } = require('./lib/n8n');
-const { currentTarball } = require('./lib/pack');
-const { FLAVOURS } = require('./lib/install');
-const { CRASH_SIGNALS } = require('./lib/crashes');
-const { log, fmtSecs } = require('./lib/proc');
-const { parseOptions } = require('../scripts/lib/cli');
+const { N8nInstance } = require('../n8n-harness/instance');
+const { currentTarball } = require('../n8n-harness/pack');
+const { FLAVOURS } = require('../n8n-harness/install');
+const { CRASH_SIGNALS } = require('../n8n-harness/crashes');
+const { log, fmtSecs } = require('../n8n-harness/proc');
+const { parseOptions } = require('../n8n-harness/cli');
 const { startSandbox } = require('../sandbox');
 
 const API_KEY = 'crash-rate-sandbox-key';

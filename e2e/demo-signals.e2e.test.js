@@ -2,8 +2,8 @@
 // `npm run demo` (build, then n8n 1.x + the Lago sandbox) stops everything when the npm process itself gets SIGTERM or
 // SIGINT, as from a process manager or `kill <pid>`, not only on a terminal's Ctrl-C to the whole process group.
 
-const { signalNpmScript } = require('./lib/signals');
-const { freePort } = require('./lib/proc');
+const { signalNpmScript } = require('../n8n-harness/signals');
+const { freePort } = require('../n8n-harness/proc');
 
 describe('npm run demo', () => {
 	test.each(['SIGTERM', 'SIGINT'])('%s to the npm process stops n8n and the sandbox', async (signal) => {

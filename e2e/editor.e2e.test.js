@@ -5,7 +5,7 @@
 // is verified headless.
 
 const path = require('path');
-const { run } = require('./lib/proc');
+const { run } = require('../n8n-harness/proc');
 
 const DEMO = path.join(__dirname, '..', 'scripts', 'demo.js');
 

@@ -8,7 +8,8 @@
 
 const fs = require('fs');
 const path = require('path');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('./lib/fixture');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('../n8n-harness/fixture');
+const { log } = require('../n8n-harness/proc');
 const corpus = require('../test/operations/fastPathCorpus');
 
 const API_KEY = 'e2e-fast-path-key-4c1d9a';
@@ -135,13 +136,13 @@ describe.each(FLAVOURS)('Fast path in %s', (label, key) => {
 		// For the record (not asserted: timings belong to the bench): n8n's own time in the node with all the forms.
 		const kv = res.nodeRun('Every form as a property');
 		// eslint-disable-next-line no-console
-		console.log(`${label} ${id}: ${kv.executionTime} ms in "Every form as a property" for ${corpus.values.length} items`);
+		log(`${label} ${id}: ${kv.executionTime} ms in "Every form as a property" for ${corpus.values.length} items`);
 		return { bodies, outputs, kvMs: kv.executionTime };
 	}
 
 	test('runs with its default expression engine', () => {
 		// eslint-disable-next-line no-console
-		console.log(`${label}: expression engine ${expressionEngine(n8n)}`);
+		log(`${label}: expression engine ${expressionEngine(n8n)}`);
 		expect(expressionEngine(n8n)).toBe('vm');
 	});
 

@@ -5,7 +5,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('./lib/fixture');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('../n8n-harness/fixture');
 
 const API_KEY = 'e2e-sandbox-key-0b7c5d1e';
 const WRONG_KEY = 'e2e-WRONG-key-9f2a77c1';

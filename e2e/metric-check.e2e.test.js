@@ -8,9 +8,9 @@
 
 const fs = require('fs');
 const path = require('path');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('./lib/fixture');
-const { freePort } = require('./lib/proc');
-const { N8nRest } = require('../scripts/lib/n8n-rest');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('../n8n-harness/fixture');
+const { freePort } = require('../n8n-harness/proc');
+const { N8nRest } = require('../n8n-harness/rest');
 
 const API_KEY = 'e2e-metric-check-key-7b2e61';
 const CRED_ID = 'lagoE2eCredChk1';

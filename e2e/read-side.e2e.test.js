@@ -6,7 +6,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('./lib/fixture');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('../n8n-harness/fixture');
 
 const API_KEY = 'e2e-read-side-key-4c1d9a70';
 const TS = 1768471200; // 2026-01-15T10:00:00Z

@@ -5,7 +5,8 @@
 
 const fs = require('fs');
 const path = require('path');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('./lib/fixture');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll, executeChecked } = require('../n8n-harness/fixture');
+const { log } = require('../n8n-harness/proc');
 
 const API_KEY = 'e2e-reliability-key-4d2a';
 const load = (file) => JSON.parse(fs.readFileSync(path.join(__dirname, 'workflows', file), 'utf8'));
@@ -68,7 +69,7 @@ describe.each(FLAVOURS)('Reliability and tool use in %s', (label, key) => {
 			executeSeconds: Number((res.ms / 1000).toFixed(1)),
 			wallSeconds: Number((wallMs / 1000).toFixed(1)),
 		};
-		console.log(`soak figures: ${JSON.stringify(figures)}`);
+		log(`soak figures: ${JSON.stringify(figures)}`);
 		expect(items).toHaveLength(10_000);
 		expect(items.filter((i) => i.json.error)).toHaveLength(0);
 		expect(items.filter((i) => i.json.lago_id)).toHaveLength(10_000);

@@ -4,9 +4,9 @@
 // there, builds the package and packs it once. Then: npx jest -c jest.e2e.config.js
 // Options: --only n8n1|n8n2   install just one flavour;  --no-build   pack the existing dist/
 
-const { ensureN8n, FLAVOURS } = require('./lib/install');
-const { buildPackage, packPackage } = require('./lib/pack');
-const { log, fmtSecs } = require('./lib/proc');
+const { ensureN8n, FLAVOURS } = require('../n8n-harness/install');
+const { buildPackage, packPackage } = require('../n8n-harness/pack');
+const { log, fmtSecs } = require('../n8n-harness/proc');
 
 async function main() {
 	const args = process.argv.slice(2);

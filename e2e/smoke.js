@@ -3,9 +3,9 @@
 // Smoke check of n8n itself (no Lago package): install if needed, import a Manual Trigger → Code workflow,
 // execute it, check the Code node's items. Usage: node e2e/smoke.js [n8n1|n8n2 ...]
 
-const { N8nInstance } = require('./lib/n8n');
-const { ensureN8n } = require('./lib/install');
-const { log, fmtSecs } = require('./lib/proc');
+const { N8nInstance } = require('../n8n-harness/instance');
+const { ensureN8n } = require('../n8n-harness/install');
+const { log, fmtSecs } = require('../n8n-harness/proc');
 
 const workflow = {
 	id: 'lagoE2eSmoke001',

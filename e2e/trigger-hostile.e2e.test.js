@@ -9,9 +9,9 @@
 
 const fs = require('fs');
 const path = require('path');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('./lib/fixture');
-const { freePort, sleep } = require('./lib/proc');
-const { N8nRest } = require('../scripts/lib/n8n-rest');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('../n8n-harness/fixture');
+const { freePort, sleep } = require('../n8n-harness/proc');
+const { N8nRest } = require('../n8n-harness/rest');
 
 const API_KEY = 'e2e-trigger19-key-5e2d';
 const HMAC_KEY = 'e2e-org-hmac-key-19-77aa';

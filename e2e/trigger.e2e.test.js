@@ -8,9 +8,9 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { signJwt, signHmac, ORGANIZATION_ID } = require('../sandbox');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('./lib/fixture');
-const { freePort, sleep } = require('./lib/proc');
-const { N8nRest } = require('../scripts/lib/n8n-rest');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('../n8n-harness/fixture');
+const { freePort, sleep } = require('../n8n-harness/proc');
+const { N8nRest } = require('../n8n-harness/rest');
 
 const API_KEY = 'e2e-trigger-key-4d1c9a7e';
 const HMAC_KEY = 'e2e-org-hmac-key-83b1f0';

@@ -14,12 +14,12 @@
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
-const { REPO_ROOT } = require('../e2e/lib/install');
-const { assertBuilt } = require('../e2e/lib/pack');
-const { log, fmtSecs } = require('../e2e/lib/proc');
-const { parseOptions } = require('./lib/cli');
-const { startEditorSession } = require('./lib/editor-session');
-const { N8nRest } = require('./lib/n8n-rest');
+const { REPO_ROOT } = require('../n8n-harness/install');
+const { assertBuilt } = require('../n8n-harness/pack');
+const { log, fmtSecs } = require('../n8n-harness/proc');
+const { parseOptions } = require('../n8n-harness/cli');
+const { startEditorSession } = require('../n8n-harness/editor-session');
+const { N8nRest } = require('../n8n-harness/rest');
 const { TRIGGER_TYPE, activateTriggers, checkTrigger, triggerWorkflows, webhookUrl } = require('./lib/trigger-demo');
 
 const OWNER = { email: 'demo@example.com', password: 'Lago-Demo-2026', firstName: 'Demo', lastName: 'Owner' };

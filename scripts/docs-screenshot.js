@@ -26,12 +26,13 @@
 
 const fs = require('fs');
 const path = require('path');
-const { REPO_ROOT } = require('../e2e/lib/install');
-const { assertBuilt } = require('../e2e/lib/pack');
-const { log, fmtSecs } = require('../e2e/lib/proc');
-const { parseOptions } = require('./lib/cli');
-const { startEditorSession } = require('./lib/editor-session');
-const { N8nRest } = require('./lib/n8n-rest');
+const { REPO_ROOT } = require('../n8n-harness/install');
+const { assertBuilt } = require('../n8n-harness/pack');
+const { log, fmtSecs } = require('../n8n-harness/proc');
+const { parseOptions } = require('../n8n-harness/cli');
+const { startEditorSession } = require('../n8n-harness/editor-session');
+const { N8nRest } = require('../n8n-harness/rest');
+const { openEditor, closeToasts } = require('../n8n-harness/browser');
 
 const OWNER = { email: 'docs@example.com', password: 'Lago-Docs-2026', firstName: 'Docs', lastName: 'Owner' };
 const SANDBOX_KEY = 'lago-docs-key';
@@ -166,12 +167,6 @@ function withTimeout(promise, ms, what) {
 	]);
 }
 
-async function closeToasts(page) {
-	for (const btn of await page.locator('.el-notification .el-notification__closeBtn').all()) {
-		await btn.click({ timeout: 2000 }).catch(() => {});
-	}
-}
-
 /** Opens a workflow and the Lago Events node's parameter panel (NDV); returns the NDV locator. */
 async function openNodePanel(page, baseUrl, workflowId, nodeName = NODE_NAME) {
 	await page.goto(`${baseUrl}/workflow/${workflowId}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
@@ -241,13 +236,7 @@ async function main() {
 	const opts = parseArgs(process.argv.slice(2));
 	const t0 = Date.now();
 	assertBuilt();
-	let chromium;
-	try {
-		({ chromium } = require('playwright-core'));
-	} catch {
-		throw new Error('playwright-core is not installed: npm install --save-dev playwright-core');
-	}
-	if (!fs.existsSync(opts.chromium)) throw new Error(`No Chromium at ${opts.chromium}: apt-get install -y --no-install-recommends chromium fonts-liberation (or pass --chromium PATH)`);
+	if (!fs.existsSync(opts.chromium)) throw new Error(`No Chromium at ${opts.chromium}: bash e2e/journeys/install-chromium.sh (or pass --chromium PATH)`);
 	fs.mkdirSync(opts.out, { recursive: true });
 
 	const cleanup = [];
@@ -295,25 +284,17 @@ async function main() {
 		for (const wf of Object.values(WORKFLOWS)) await rest.getWorkflow(wf.id); // throws if the import is not visible
 
 		const t1 = Date.now();
-		const profile = fs.mkdtempSync(path.join(n8n.folder, 'chromium-'));
-		const context = await chromium.launchPersistentContext(profile, {
+		const editor = await openEditor({
+			url,
+			cookie: rest.cookie,
+			profileDir: fs.mkdtempSync(path.join(n8n.folder, 'chromium-')),
 			executablePath: opts.chromium,
-			headless: true,
-			args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 			viewport: VIEWPORT,
-			deviceScaleFactor: opts.scale,
-			timeout: 60_000,
-			// Playwright's own handlers would kill Chromium and exit at once, before n8n and the sandbox are stopped.
-			handleSIGINT: false,
-			handleSIGTERM: false,
-			handleSIGHUP: false,
+			scale: opts.scale,
+			stepTimeoutMs: STEP_TIMEOUT_MS,
 		});
-		cleanup.push(() => context.close());
-		context.setDefaultTimeout(STEP_TIMEOUT_MS);
-		// The REST login's cookie (no browser-id binding) is accepted for the SPA's own requests.
-		const [name, ...value] = rest.cookie.split('=');
-		await context.addCookies([{ name, value: value.join('='), url }]);
-		const page = context.pages()[0] || (await context.newPage());
+		cleanup.push(() => editor.close());
+		const { page } = editor;
 
 		const step = async (key, fn) => {
 			if (interrupted || (opts.only && !opts.only.includes(key))) return;

@@ -8,19 +8,23 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { parseOptions } = require('./lib/cli');
-const { readCrashes } = require('../e2e/lib/crashes');
+const { parseOptions } = require('../n8n-harness/cli');
+const { readCrashes } = require('../n8n-harness/crashes');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
-/** name → npm script. Order matters only for reading: each suite stands alone (e2e and queue build what they need). */
+/**
+ * name → npm script, and what the suite spends besides its time (printed in the summary). Order matters only for
+ * reading: each suite stands alone (e2e, queue and journeys build what they need).
+ */
 const SUITES = [
 	['lint', 'lint'],
 	['typecheck', 'typecheck'],
 	['unit', 'test:unit'],
 	['verify', 'verify'],
-	['e2e', 'test:e2e'],
-	['queue', 'test:queue'],
+	['e2e', 'test:e2e', 'n8n 1.x + 2.x'],
+	['queue', 'test:queue', 'redis + postgres (apt-get once), 3 n8n processes per version'],
+	['journeys', 'test:journeys', 'chromium (apt-get once), 1 n8n + 1 browser per version, 5 journeys each'],
 ];
 
 function runScript(script, env) {
@@ -66,7 +70,7 @@ async function main() {
 	const chosen = SUITES.filter(([name]) => (!only || only.includes(name)) && !skip.includes(name));
 	const results = [];
 	const t0 = Date.now();
-	for (const [name, script] of chosen) {
+	for (const [name, script, cost] of chosen) {
 		const crashLog = path.join(os.tmpdir(), `lago-test-crashes-${process.pid}-${name}.jsonl`);
 		fs.rmSync(crashLog, { force: true });
 		const started = Date.now();
@@ -74,14 +78,14 @@ async function main() {
 		const { code, signal } = await runScript(script, { ...process.env, LAGO_E2E_CRASH_LOG: crashLog });
 		const crashes = describeCrashes(crashLog);
 		fs.rmSync(crashLog, { force: true });
-		results.push({ name, ok: code === 0, code, signal, crashes, ms: Date.now() - started });
+		results.push({ name, ok: code === 0, code, signal, crashes, cost, ms: Date.now() - started });
 		if (signal === 'SIGINT' || signal === 'SIGTERM') break;
 	}
 	const width = Math.max(...results.map((r) => r.name.length));
 	process.stdout.write('\n=== summary ===\n');
 	for (const r of results) {
 		const status = r.ok ? 'passed' : `FAILED (exit ${r.code}${r.signal ? `, ${r.signal}` : ''})`;
-		process.stdout.write(`${r.name.padEnd(width)}  ${status.padEnd(18)}  ${fmtSecs(r.ms).padStart(6)}  n8n crashes: ${r.crashes}\n`);
+		process.stdout.write(`${r.name.padEnd(width)}  ${status.padEnd(18)}  ${fmtSecs(r.ms).padStart(6)}  n8n crashes: ${r.crashes}${r.cost ? `  (${r.cost})` : ''}\n`);
 	}
 	const passed = results.filter((r) => r.ok).length;
 	const failed = results.length - passed;

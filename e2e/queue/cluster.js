@@ -1,14 +1,14 @@
 'use strict';
 // n8n in queue mode: one main (takes webhooks, enqueues) + N workers (run executions), sharing Redis + Postgres.
-// Each process is an N8nInstance from e2e/lib/n8n.js: its own user folder with the package installed as a
+// Each process is an N8nInstance from n8n-harness/instance.js: its own user folder with the package installed as a
 // community package, its own runner-broker port. Same encryption key everywhere (N8nInstance uses a fixed one).
 // Each process gets its own UTS hostname (unshare --uts, as root), so n8n's hostId differs per process.
 
 const fs = require('fs');
 const path = require('path');
-const { startDaemon, freePort, log, fmtSecs, sleep } = require('../lib/proc');
-const { N8nInstance } = require('../lib/n8n');
-const { MAX_CRASH_RETRIES, isCrash, recordCrash } = require('../lib/crashes');
+const { startDaemon, freePort, log, fmtSecs, sleep } = require('../../n8n-harness/proc');
+const { N8nInstance } = require('../../n8n-harness/instance');
+const { MAX_CRASH_RETRIES, isCrash, recordCrash } = require('../../n8n-harness/crashes');
 
 const canUnshare = () => typeof process.getuid === 'function' && process.getuid() === 0 && fs.existsSync('/usr/bin/unshare');
 

@@ -28,7 +28,7 @@ if [ "$(id -u)" -ne 0 ]; then
 		exit 1
 	fi
 fi
-echo "queue e2e services: installing ${missing[*]} …"
+echo "queue e2e services: installing ${missing[*]} from Debian with apt-get${SUDO:+ (sudo)}${SUDO:- as root}, once (about 1 minute) …"
 start=$(date +%s)
 # Only refresh the package lists when apt does not know the packages yet.
 if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq; fi

@@ -12,7 +12,7 @@ module.exports = {
 	testTimeout: 300000,
 	verbose: true,
 	// Prints how many n8n crashes (signals) were run again, per version.
-	reporters: ['default', '<rootDir>/../lib/crash-reporter.js'],
+	reporters: ['default', '<rootDir>/../../n8n-harness/crash-reporter.js'],
 	// queue.e2e.test.js matches jest.e2e.config.js's testMatch too; it only runs when this config (or
 	// LAGO_QUEUE_E2E=1) asks for it, so `npm run test:e2e` does not need Redis and Postgres.
 	globals: { LAGO_QUEUE_E2E: true },

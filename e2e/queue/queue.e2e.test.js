@@ -9,9 +9,9 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { startSandbox } = require('../../sandbox');
-const { ensureN8n, CACHE_DIR } = require('../lib/install');
-const { FLAVOURS, tarballOnce } = require('../lib/fixture');
-const { log, fmtSecs, sleep } = require('../lib/proc');
+const { ensureN8n, CACHE_DIR } = require('../../n8n-harness/install');
+const { FLAVOURS, tarballOnce } = require('../../n8n-harness/fixture');
+const { log, fmtSecs, sleep } = require('../../n8n-harness/proc');
 const { startRedis, startPostgres } = require('./services');
 const { QueueCluster } = require('./cluster');
 
@@ -89,10 +89,12 @@ const plainIdsByFlavour = {};
 		if (baseDir && !KEEP) fs.rmSync(baseDir, { recursive: true, force: true });
 		else if (baseDir) log(`keeping ${baseDir}`);
 		allFigures.push(figures);
-		console.log(`queue figures ${label}: ${JSON.stringify(figures, null, 1)}`);
+		// The whole figures go to a file; the summary table in afterAll is what a passing run prints.
+		const figuresFile = path.join(CACHE_DIR, `queue-figures-${key}.json`);
 		try {
 			fs.mkdirSync(CACHE_DIR, { recursive: true });
-			fs.writeFileSync(path.join(CACHE_DIR, `queue-figures-${key}.json`), JSON.stringify({ at: new Date().toISOString(), ...figures }, null, 2));
+			fs.writeFileSync(figuresFile, JSON.stringify({ at: new Date().toISOString(), ...figures }, null, 2));
+			log(`queue figures ${label}: ${figuresFile}`);
 		} catch {
 			/* figures are informative */
 		}
@@ -299,7 +301,7 @@ if (ENABLED) {
 				.map(([n, m]) => `${n} ${m ? m.n8nMiB + (m.runnerMiB ? '+' + m.runnerMiB : '') : '?'}`)
 				.join(', ')}`;
 		const lines = allFigures.flatMap((f) => [row(f, 'plain'), row(f, 'faults')]).filter(Boolean);
-		if (lines.length) console.log(`queue mode figures (RSS: n8n process + its task runner)\n${lines.join('\n')}`);
+		if (lines.length) process.stderr.write(`\nqueue mode figures (RSS: n8n process + its task runner)\n${lines.join('\n')}\n`);
 	});
 }
 

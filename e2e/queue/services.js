@@ -4,7 +4,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const { run, runOk, startDaemon, freePort, log, fmtSecs, sleep } = require('../lib/proc');
+const { run, runOk, startDaemon, freePort, log, fmtSecs, sleep } = require('../../n8n-harness/proc');
 
 const PG_USER = 'n8n';
 const PG_PASSWORD = 'n8n-queue-e2e';

@@ -6,8 +6,8 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { N8nInstance } = require('../../e2e/lib/n8n');
-const { readCrashes } = require('../../e2e/lib/crashes');
+const { N8nInstance } = require('../../n8n-harness/instance');
+const { readCrashes } = require('../../n8n-harness/crashes');
 const { startSandbox } = require('../../sandbox');
 
 // Plays one outcome per attempt from plan.json (in its cwd), counting attempts in attempts.txt.

@@ -2,8 +2,8 @@
 // `npm run sandbox` stops the sandbox when the npm process itself gets SIGINT or SIGTERM (npm passes the signal to
 // its child; the script must exec node so that the child is the sandbox, not a shell that dies alone).
 
-const { signalNpmScript } = require('../../e2e/lib/signals');
-const { freePort } = require('../../e2e/lib/proc');
+const { signalNpmScript } = require('../../n8n-harness/signals');
+const { freePort } = require('../../n8n-harness/proc');
 
 describe('npm run sandbox', () => {
 	test.each(['SIGTERM', 'SIGINT'])('%s to the npm process stops the sandbox', async (signal) => {

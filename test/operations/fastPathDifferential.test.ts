@@ -168,8 +168,7 @@ test('in tool mode the tool-call arguments differ from the agent item in every f
 
 let combinations = 0;
 afterAll(() => {
-	// eslint-disable-next-line no-console
-	console.log(`fast path differential (${ENGINE} engine): ${combinations} form x value x slot x context combinations compared`);
+	process.stderr.write(`fast path differential (${ENGINE} engine): ${combinations} form x value x slot x context combinations compared\n`);
 });
 
 describe.each(MODES.flatMap((mode) => slots.map((slot) => ({ ...slot, mode }))))('$mode: $slot', ({ name, locator, parameters, forms, mode }) => {

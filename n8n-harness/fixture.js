@@ -9,8 +9,8 @@
  *     beforeAll(async () => ({ sb, n8n } = await startWithSandbox(key, { credentials, workflows })), 300_000);
  *     afterAll(() => stopAll({ sb, n8n }));
  */
-const { startSandbox } = require('../../sandbox');
-const { N8nInstance } = require('./n8n');
+const { startSandbox } = require('../sandbox');
+const { N8nInstance } = require('./instance');
 const { assertBuilt, buildPackage, currentTarball } = require('./pack');
 
 /** The n8n versions every e2e file runs against, as describe.each rows: [label, flavour key]. */

@@ -2,11 +2,11 @@
 // What the demo and the docs screenshots both need: the Lago sandbox and a fresh n8n editor with this package
 // installed as a community package, a Lago credential pointing at the sandbox, and the given workflows imported.
 
-const { startSandbox } = require('../../sandbox');
-const { ensureN8n, CACHE_DIR } = require('../../e2e/lib/install');
-const { N8nInstance } = require('../../e2e/lib/n8n');
-const { currentTarball } = require('../../e2e/lib/pack');
-const { log, freePort } = require('../../e2e/lib/proc');
+const { startSandbox } = require('../sandbox');
+const { ensureN8n, CACHE_DIR } = require('./install');
+const { N8nInstance } = require('./instance');
+const { currentTarball } = require('./pack');
+const { log, freePort } = require('./proc');
 
 /**
  * Starts the sandbox and n8n; each cleanup step is pushed onto `cleanup` as soon as the thing it stops exists.

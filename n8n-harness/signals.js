@@ -8,7 +8,7 @@ const net = require('net');
 const path = require('path');
 const { sleep } = require('./proc');
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const REPO_ROOT = path.resolve(__dirname, '..');
 
 const canConnect = (port) =>
 	new Promise((resolve) => {
