@@ -57,7 +57,7 @@ export interface Delivery {
 }
 
 export interface DeliveryResult {
-	/** What n8n answers: the node's own status when it answered itself, else 200 (onReceived). */
+	/** What n8n answers: the node's own status when it answered itself (it always does), else 200 (onReceived). */
 	status: number;
 	responseBody: unknown;
 	/** The items that would start an execution, or undefined when none starts. */
@@ -189,7 +189,8 @@ export class TriggerUnderTest {
 			new WebhookContext(this.workflow, this.node, this.additionalData({ httpRequest: req, httpResponse: res } as never), 'webhook', this.webhookData(), [], null),
 		);
 		const raw = await trigger.webhook.call(ctx);
-		if (raw.noWebhookResponse) return { status: res.statusCode, responseBody: res.body, items: undefined, raw };
-		return { status: 200, responseBody: raw.webhookResponse, items: raw.workflowData?.[0]?.map((i) => i.json), raw };
+		const items = raw.workflowData?.[0]?.map((i) => i.json);
+		if (raw.noWebhookResponse) return { status: res.statusCode, responseBody: res.body, items, raw };
+		return { status: 200, responseBody: raw.webhookResponse, items, raw };
 	}
 }

@@ -228,6 +228,23 @@ describe('4. duplicates and replays', () => {
 		expect(await restarted.deliver({ body: text, headers })).toMatchObject({ status: 200, items: undefined, responseBody: { message: 'Already received' } });
 	});
 
+	test('the record is in what n8n saves: the node answers itself, so n8n saves the static data before it starts the run', async () => {
+		// n8n saves a webhook's static data in its answer callback, and only while the static data is marked changed.
+		// n8n 2.x answers onReceived only after starting the run, whose Workflow is built on the same static data and
+		// clears that mark: had the node left the answer to n8n, nothing would be saved. Answering itself (as for a
+		// refusal) makes n8n call that callback as soon as webhook() returns, in 1.x and 2.x.
+		const t = await activeTrigger();
+		t.workflow.staticData.__dataChanged = false;
+		const text = body();
+		const r = await t.deliver({ body: text, headers: signed(text) });
+		expect(r.raw.noWebhookResponse).toBe(true);
+		expect(r).toMatchObject({ status: 200, responseBody: { message: 'Workflow was started' } });
+		expect(r.items).toHaveLength(1);
+		expect(t.workflow.staticData.__dataChanged).toBe(true);
+		const saved = t.savedStaticData()['node:Lago Trigger'] as { deliveries: object };
+		expect(Object.keys(saved.deliveries)).toHaveLength(2);
+	});
+
 	test('a captured delivery replayed under a new unique key 16 minutes (and 23 hours) later starts nothing', async () => {
 		const t = await activeTrigger();
 		const text = body();
