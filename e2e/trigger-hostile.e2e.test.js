@@ -9,7 +9,8 @@
 
 const fs = require('fs');
 const path = require('path');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('./lib/fixture');
+const fx = require('./lib/fixture');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = fx;
 const { freePort, sleep } = require('./lib/proc');
 const { N8nRest } = require('../scripts/lib/n8n-rest');
 
@@ -63,31 +64,9 @@ describe.each(FLAVOURS)('Lago Trigger under real traffic (issue 19) in %s', (_la
 	const endpoints = () => Array.from(sb.webhooks.endpoints.values());
 	const endpointOf = (wf) => endpoints().find((e) => e.webhook_url.replace(/\/$/, '') === hookUrl(wf));
 
-	async function executions(workflowId) {
-		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-		const { json } = await rest.request('GET', `/rest/executions?filter=${filter}&limit=100`);
-		return (json.data && json.data.results) || [];
-	}
-
-	async function expectExecutionCount(workflowId, count, settleMs = 2000) {
-		const started = Date.now();
-		let list = await executions(workflowId);
-		while (list.length < count && Date.now() - started < 60_000) {
-			await sleep(300);
-			list = await executions(workflowId);
-		}
-		await sleep(settleMs);
-		list = await executions(workflowId);
-		expect(list.length).toBe(count);
-		return list;
-	}
-
-	async function lastItems(workflowId) {
-		const list = await executions(workflowId);
-		const newest = list.reduce((a, b) => (Number(a.id) > Number(b.id) ? a : b));
-		const run = await rest.waitForExecution(newest.id, { flattedFrom: n8n.flavour.dir });
-		return ((run.runData['Lago Trigger'] || [])[0]?.data?.main?.[0] || []).map((i) => i.json);
-	}
+	const executions = (workflowId) => fx.executions(rest, workflowId);
+	const expectExecutionCount = (workflowId, count, settleMs) => fx.expectExecutionCount(rest, workflowId, count, settleMs);
+	const lastItems = async (workflowId) => fx.itemsOf(await fx.lastRun(rest, n8n, workflowId), 'Lago Trigger');
 
 	async function until(check, timeoutMs = 30_000) {
 		const started = Date.now();
