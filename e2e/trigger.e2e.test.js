@@ -8,7 +8,8 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { signJwt, signHmac, ORGANIZATION_ID } = require('../sandbox');
-const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = require('../n8n-harness/fixture');
+const fx = require('../n8n-harness/fixture');
+const { FLAVOURS, lagoCredential, startWithSandbox, stopAll } = fx;
 const { freePort, sleep } = require('../n8n-harness/proc');
 const { N8nRest } = require('../n8n-harness/rest');
 
@@ -33,33 +34,10 @@ describe.each(FLAVOURS)('Lago Trigger in %s', (_label, key) => {
 	const hookUrl = (wf) => `${baseUrl}/webhook/${wf.nodes[0].webhookId}/webhook`;
 	const endpoints = () => Array.from(sb.webhooks.endpoints.values());
 
-	async function executions(workflowId) {
-		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-		const { json } = await rest.request('GET', `/rest/executions?filter=${filter}&limit=100`);
-		return (json.data && json.data.results) || [];
-	}
-
-	/** Waits until the workflow has `count` executions, then makes sure no more arrive for a moment. */
-	async function expectExecutionCount(workflowId, count, settleMs = 2000) {
-		const started = Date.now();
-		let list = await executions(workflowId);
-		while (list.length < count && Date.now() - started < 60_000) {
-			await sleep(300);
-			list = await executions(workflowId);
-		}
-		await sleep(settleMs);
-		list = await executions(workflowId);
-		expect(list.length).toBe(count);
-		return list;
-	}
-
-	async function lastRun(workflowId) {
-		const list = await executions(workflowId);
-		const newest = list.reduce((a, b) => (Number(a.id) > Number(b.id) ? a : b));
-		return await rest.waitForExecution(newest.id, { flattedFrom: n8n.flavour.dir });
-	}
-
-	const itemsOf = (run, node) => ((run.runData[node] || [])[0]?.data?.main?.[0] || []).map((i) => i.json);
+	const executions = (workflowId) => fx.executions(rest, workflowId);
+	const expectExecutionCount = (workflowId, count, settleMs) => fx.expectExecutionCount(rest, workflowId, count, settleMs);
+	const lastRun = (workflowId) => fx.lastRun(rest, n8n, workflowId);
+	const { itemsOf } = fx;
 
 	/** n8n 2.x answers the (de)activation call before the trigger's lifecycle methods have run: wait for Lago to see it. */
 	async function untilEndpoints(check) {

@@ -12,6 +12,7 @@
 const { startSandbox } = require('../sandbox');
 const { N8nInstance } = require('./instance');
 const { assertBuilt, buildPackage, currentTarball } = require('./pack');
+const { sleep } = require('./proc');
 
 /** The n8n versions every e2e file runs against, as describe.each rows: [label, flavour key]. */
 const FLAVOURS = [
@@ -71,4 +72,38 @@ async function executeChecked(n8n, id, apiKey, { ok = true, ...executeOptions } 
 	return res;
 }
 
-module.exports = { FLAVOURS, tarballOnce, lagoCredential, startWithSandbox, stopAll, executeChecked };
+/** A workflow's executions as n8n's REST API lists them (`rest`: a logged-in N8nRest), at most the newest 100. */
+async function executions(rest, workflowId) {
+	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+	const { json } = await rest.request('GET', `/rest/executions?filter=${filter}&limit=100`);
+	return (json.data && json.data.results) || [];
+}
+
+/**
+ * Waits (at most a minute) until the workflow has `count` executions, then `settleMs` more, and expects exactly
+ * `count`: a run that should not have started has had time to show up. Returns the list.
+ */
+async function expectExecutionCount(rest, workflowId, count, settleMs = 2000) {
+	const started = Date.now();
+	let list = await executions(rest, workflowId);
+	while (list.length < count && Date.now() - started < 60_000) {
+		await sleep(300);
+		list = await executions(rest, workflowId);
+	}
+	await sleep(settleMs);
+	list = await executions(rest, workflowId);
+	expect(list.length).toBe(count);
+	return list;
+}
+
+/** The workflow's newest execution, finished, with its run data (flatted, read with n8n's own copy of flatted). */
+async function lastRun(rest, n8n, workflowId) {
+	const list = await executions(rest, workflowId);
+	const newest = list.reduce((a, b) => (Number(a.id) > Number(b.id) ? a : b));
+	return await rest.waitForExecution(newest.id, { flattedFrom: n8n.flavour.dir });
+}
+
+/** The items `node` output in its first run of `run`, as plain JSON. */
+const itemsOf = (run, node) => ((run.runData[node] || [])[0]?.data?.main?.[0] || []).map((i) => i.json);
+
+module.exports = { FLAVOURS, tarballOnce, lagoCredential, startWithSandbox, stopAll, executeChecked, executions, expectExecutionCount, lastRun, itemsOf };

@@ -55,7 +55,11 @@ class QueueCluster {
 	 */
 	static async create(key, opts) {
 		const c = new QueueCluster(key, opts);
-		const names = ['main', ...Array.from({ length: opts.workers || 2 }, (_, i) => `w${i + 1}`)];
+		const names = [
+			'main',
+			...Array.from({ length: opts.workers || 2 }, (_, i) => `w${i + 1}`),
+			...Array.from({ length: opts.webhookProcesses || 0 }, (_, i) => `wh${i + 1}`),
+		];
 		// Sequential: three parallel `npm install`s only compete for the same 2 cores.
 		for (const name of names) {
 			const inst = await N8nInstance.create(key, { tarball: opts.tarball, baseDir: opts.baseDir, prefix: `${name}-`, keep: true });
@@ -76,7 +80,12 @@ class QueueCluster {
 	}
 
 	get workers() {
-		return this.procs.slice(1);
+		return this.procs.filter((p) => /^w\d+$/.test(p.name));
+	}
+
+	/** The `n8n webhook` processes (opts.webhookProcesses): each takes production webhooks on its own port. */
+	get webhookProcs() {
+		return this.procs.filter((p) => p.name.startsWith('wh'));
 	}
 
 	/** What every process (and the CLI) needs for queue mode. */
@@ -102,15 +111,18 @@ class QueueCluster {
 		return env;
 	}
 
-	/** Import credentials + workflow and activate (1.x) / publish (2.x) it, through main's folder, BEFORE main starts. */
-	async importAndActivate(creds, workflow) {
+	/** Import credentials + workflow(s) and activate (1.x) / publish (2.x) them, through main's folder, BEFORE main starts. */
+	async importAndActivate(creds, workflows) {
 		const t0 = Date.now();
 		const inst = this.main.inst;
 		const env = this.queueEnv();
 		await inst.cliOk(['import:credentials', `--input=${inst._writeInput('queue-creds.json', creds)}`], { env, timeoutMs: 180_000 });
-		await inst.cliOk(['import:workflow', `--input=${inst._writeInput('queue-wf.json', workflow)}`], { env, timeoutMs: 180_000 });
-		const activate = this.key === 'n8n1' ? ['update:workflow', `--id=${workflow.id}`, '--active=true'] : ['publish:workflow', `--id=${workflow.id}`];
-		await inst.cliOk(activate, { env, timeoutMs: 180_000 });
+		let activate;
+		for (const workflow of Array.isArray(workflows) ? workflows : [workflows]) {
+			await inst.cliOk(['import:workflow', `--input=${inst._writeInput(`queue-wf-${workflow.id}.json`, workflow)}`], { env, timeoutMs: 180_000 });
+			activate = this.key === 'n8n1' ? ['update:workflow', `--id=${workflow.id}`, '--active=true'] : ['publish:workflow', `--id=${workflow.id}`];
+			await inst.cliOk(activate, { env, timeoutMs: 180_000 });
+		}
 		log(`${inst.flavour.label}: migrations + import + ${activate[0]} in ${fmtSecs(Date.now() - t0)}`);
 		return Date.now() - t0;
 	}
@@ -148,6 +160,13 @@ class QueueCluster {
 			w.spawn = () => this._spawn(w, ['worker', `--concurrency=${this.concurrency}`], { QUEUE_HEALTH_CHECK_PORT: String(w.port) });
 			w.spawn();
 		}
+		// `n8n webhook`: serves /webhook/ on its own port (its /healthz/readiness too) and enqueues the runs.
+		for (const h of this.webhookProcs) {
+			h.port = await freePort();
+			h.url = `http://127.0.0.1:${h.port}`;
+			h.spawn = () => this._spawn(h, ['webhook'], { N8N_PORT: String(h.port), N8N_HOST: '127.0.0.1', N8N_PROTOCOL: 'http', WEBHOOK_URL: `${this.url}/` });
+			h.spawn();
+		}
 		const pending = new Set(this.procs);
 		while (pending.size) {
 			for (const p of [...pending]) {
@@ -177,10 +196,10 @@ class QueueCluster {
 	 * Health is green before main has registered the production webhook. OPTIONS with an Origin header always
 	 * answers, but lists POST in Access-Control-Allow-Methods only once the webhook is registered (no side effects).
 	 */
-	async waitForWebhook(webhookPath, { timeoutMs = 60_000 } = {}) {
+	async waitForWebhook(webhookPath, { timeoutMs = 60_000, url = this.url } = {}) {
 		const t0 = Date.now();
 		for (;;) {
-			const r = await httpOk(`${this.url}/webhook/${webhookPath}`, { method: 'OPTIONS', headers: { Origin: 'http://127.0.0.1' } });
+			const r = await httpOk(`${url}/webhook/${webhookPath}`, { method: 'OPTIONS', headers: { Origin: 'http://127.0.0.1' } });
 			if (r && /\bPOST\b/i.test(r.headers.get('access-control-allow-methods') || '')) break;
 			if (this.main.exited) throw new Error(`main exited; log: ${this.main.logFile}`);
 			if (Date.now() - t0 > timeoutMs) throw new Error(`webhook "${webhookPath}" not registered after ${fmtSecs(timeoutMs)}\n${this.tail(this.main)}`);
@@ -229,7 +248,7 @@ class QueueCluster {
 			/* best effort */
 		}
 		const t0 = Date.now();
-		await Promise.all(this.workers.filter((p) => p.daemon).map((p) => p.daemon.stop(10_000)));
+		await Promise.all([...this.webhookProcs, ...this.workers].filter((p) => p.daemon).map((p) => p.daemon.stop(10_000)));
 		if (this.main.daemon) await this.main.daemon.stop(10_000);
 		log(`queue cluster stopped in ${fmtSecs(Date.now() - t0)}`);
 	}

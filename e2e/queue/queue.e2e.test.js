@@ -8,7 +8,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { startSandbox } = require('../../sandbox');
+const { startSandbox, signHmac, ORGANIZATION_ID } = require('../../sandbox');
 const { ensureN8n, CACHE_DIR } = require('../../n8n-harness/install');
 const { FLAVOURS, tarballOnce } = require('../../n8n-harness/fixture');
 const { log, fmtSecs, sleep } = require('../../n8n-harness/proc');
@@ -27,6 +27,31 @@ const FAULTS = { seed: 20261127, rate429: 0.08, resetSeconds: 1, rate503: 0.08 }
 const RUN_TIMEOUT_MS = 150_000;
 const TERMINAL = new Set(['success', 'error', 'crashed', 'canceled']);
 const KEEP = Boolean(process.env.LAGO_E2E_KEEP);
+// The Lago Trigger (node version 2, HMAC) taking Lago's deliveries on two `n8n webhook` processes.
+const HMAC_KEY = 'queue-e2e-hmac-key-19';
+const TRIGGER_WF = {
+	id: 'lagoQueueTrig001',
+	name: 'Lago Trigger (queue e2e)',
+	nodes: [
+		{
+			parameters: { events: ['invoice.created'], options: {} },
+			id: 'lagoQueueTrig001-node',
+			name: 'Lago Trigger',
+			type: 'n8n-nodes-lago.lagoTrigger',
+			typeVersion: 2,
+			position: [0, 0],
+			webhookId: 'a19a19a1-0001-4000-8000-0000000c0001',
+			credentials: { lagoApi: { id: 'lagoQueueCred001', name: 'Lago sandbox (queue e2e)' } },
+		},
+	],
+	connections: {},
+	settings: { executionOrder: 'v1' },
+};
+const TRIGGER_PATH = `${TRIGGER_WF.nodes[0].webhookId}/webhook`;
+const SAME_INSTANT_TRIALS = 50;
+// The second attempt sent this long after the first (to the other process): where the window closes.
+const OFFSETS_MS = [25, 50, 100, 200, 400, 800];
+const OFFSET_TRIALS = 10;
 
 const allFigures = [];
 // Derived ids stored by each flavour's plain run (each flavour has its own fresh Postgres): for the report only.
@@ -45,20 +70,21 @@ const plainIdsByFlavour = {};
 		await ensureN8n(key); // a no-op when .e2e-cache has it (node e2e/setup.js)
 		const tarball = await tarballOnce();
 		const t0 = Date.now();
-		sb = await startSandbox({ port: 0, apiKey: API_KEY });
+		sb = await startSandbox({ port: 0, apiKey: API_KEY, webhookHmacKey: HMAC_KEY });
 		baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `lago-queue-${key}-`));
 		fs.chmodSync(baseDir, 0o711); // postgres runs as its own user and must reach baseDir/pg
 		redis = await startRedis(path.join(baseDir, 'redis'));
 		pg = await startPostgres(path.join(baseDir, 'pg'));
 		const tServices = Date.now();
-		cluster = await QueueCluster.create(key, { tarball, baseDir, redis, pg, workers: 2, concurrency: 5 });
+		cluster = await QueueCluster.create(key, { tarball, baseDir, redis, pg, workers: 2, concurrency: 5, webhookProcesses: 2 });
 		const tInstalled = Date.now();
 		const importMs = await cluster.importAndActivate(
-			[{ id: 'lagoQueueCred001', name: 'Lago sandbox (queue e2e)', type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: API_KEY } }],
-			WORKFLOW,
+			[{ id: 'lagoQueueCred001', name: 'Lago sandbox (queue e2e)', type: 'lagoApi', data: { region: 'custom', baseUrl: sb.url, apiKey: API_KEY, webhookHmacKey: HMAC_KEY } }],
+			[WORKFLOW, TRIGGER_WF],
 		);
 		const readyMs = await cluster.start();
 		const webhookMs = await cluster.waitForWebhook(WEBHOOK_PATH);
+		for (const h of cluster.webhookProcs) await cluster.waitForWebhook(TRIGGER_PATH, { url: h.url });
 		figures.setup = {
 			totalSeconds: secs(Date.now() - t0),
 			servicesSeconds: secs(tServices - t0),
@@ -290,6 +316,87 @@ const plainIdsByFlavour = {};
 		};
 		log(`${label} faults: ${JSON.stringify(figures.faults)}`);
 	});
+
+	/** The trigger workflow's executions after `minId`, from the shared Postgres. */
+	async function triggerRuns(minId) {
+		const rows = await pg.query(`select id, status from execution_entity where "workflowId" = '${TRIGGER_WF.id}' and id::bigint > ${Number(minId)} order by id::bigint`);
+		return rows.map(([id, status]) => ({ id: Number(id), status }));
+	}
+
+	/** Waits until `count` runs are terminal, then that no more arrive for `settleMs`. */
+	async function expectTriggerRuns(minId, count, settleMs = 3000) {
+		const t0 = Date.now();
+		let runsNow = await triggerRuns(minId);
+		while (!(runsNow.length >= count && runsNow.every((r) => TERMINAL.has(r.status))) && Date.now() - t0 < RUN_TIMEOUT_MS) {
+			await sleep(300);
+			runsNow = await triggerRuns(minId);
+		}
+		await sleep(settleMs);
+		runsNow = await triggerRuns(minId);
+		expect(runsNow.map((r) => r.status)).toEqual(Array(count).fill('success'));
+		return runsNow;
+	}
+
+	/** One Lago delivery (HMAC, as the sandbox's organisation signs it) of a new invoice, with its unique key. */
+	function delivery(name) {
+		const body = JSON.stringify({ webhook_type: 'invoice.created', object_type: 'invoice', organization_id: ORGANIZATION_ID, invoice: { lago_id: `inv_${name}` } });
+		const headers = { 'content-type': 'application/json', 'X-Lago-Signature': signHmac(body, HMAC_KEY), 'X-Lago-Signature-Algorithm': 'hmac', 'X-Lago-Unique-Key': `uk-${name}` };
+		return (proc) =>
+			fetch(`${proc.url}/webhook/${TRIGGER_PATH}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) }).then(async (r) => ({ status: r.status, text: await r.text() }));
+	}
+
+	const maxExecutionId = async () => Number((await pg.query(`select coalesce(max(id::bigint), 0) from execution_entity`))[0][0]);
+	const STARTED = '{"message":"Workflow was started"}';
+	const ALREADY = '{"message":"Already received"}';
+
+	test('Lago Trigger on two `n8n webhook` processes: the first attempt to one starts a run, the retry to the other starts nothing', async () => {
+		const [wh1, wh2] = cluster.webhookProcs;
+		// Registered by main as it activates the workflow, which may still be under way when the webhooks answer.
+		const registered = () => [...sb.webhooks.endpoints.values()].map((e) => [e.webhook_url, e.signature_algo]);
+		for (const t0 = Date.now(); registered().length === 0 && Date.now() - t0 < 60_000; ) await sleep(250);
+		expect(registered()).toEqual([[`${cluster.url}/webhook/${TRIGGER_PATH}`, 'hmac']]);
+		const minId = await maxExecutionId();
+		const send = delivery('queue-retry');
+		expect(await send(wh1)).toEqual({ status: 200, text: STARTED });
+		await expectTriggerRuns(minId, 1, 0);
+		// Lago's retry (its answer to the first attempt was lost), sent to the other webhook process.
+		expect(await send(wh2)).toEqual({ status: 200, text: ALREADY });
+		expect(await send(wh1)).toEqual({ status: 200, text: ALREADY });
+		await expectTriggerRuns(minId, 1);
+		// The run happened on a worker, not in the webhook processes.
+		const started = cluster.startedBy();
+		const [run] = await triggerRuns(minId);
+		expect(Object.values(started).flat()).toContain(run.id);
+	});
+
+	test(`Lago Trigger, two attempts of one delivery on the two webhook processes, at the same instant (${SAME_INSTANT_TRIALS} trials) and ${OFFSET_TRIALS} trials each ${OFFSETS_MS.join(', ')} ms apart: how often both start a run`, async () => {
+		const [wh1, wh2] = cluster.webhookProcs;
+		const minId = await maxExecutionId();
+		const bothStarted = {};
+		let trials = 0;
+		let both = 0;
+		for (const offset of [0, ...OFFSETS_MS]) {
+			bothStarted[offset] = 0;
+			for (let i = 0; i < (offset === 0 ? SAME_INSTANT_TRIALS : OFFSET_TRIALS); i++) {
+				const send = delivery(`apart-${offset}-${i}`);
+				const first = send(wh1);
+				if (offset) await sleep(offset);
+				const answers = await Promise.all([first, send(wh2)]);
+				expect(answers.every((a) => a.status === 200 && (a.text === STARTED || a.text === ALREADY))).toBe(true);
+				// Every delivery starts at least once.
+				expect(answers.some((a) => a.text === STARTED)).toBe(true);
+				trials++;
+				if (answers.every((a) => a.text === STARTED)) {
+					bothStarted[offset]++;
+					both++;
+				}
+			}
+		}
+		// The runs n8n recorded are exactly what the answers said.
+		await expectTriggerRuns(minId, trials + both);
+		figures.triggerTwoProcesses = { sameInstantTrials: SAME_INSTANT_TRIALS, offsetTrials: OFFSET_TRIALS, bothStartedByOffsetMs: bothStarted };
+		log(`${label}: Lago Trigger, one delivery sent to both webhook processes: both started a run in ${Object.entries(bothStarted).map(([ms, n]) => `${n} of ${ms === '0' ? SAME_INSTANT_TRIALS : OFFSET_TRIALS} at ${ms} ms apart`).join(', ')}`);
+	}, 600_000);
 });
 
 if (ENABLED) {

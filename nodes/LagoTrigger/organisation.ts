@@ -5,6 +5,7 @@ import type { INode, IDataObject, IWebhookFunctions } from 'n8n-workflow';
 import { responseError, sendToLago } from '../shared/transport';
 import type { RetryPolicy } from '../shared/transport';
 import { REFETCH_AFTER_MS } from './publicKey';
+import { SingleFlight } from './singleFlight';
 
 /**
  * The Lago organisation the trigger belongs to: the `lago_organization_id` of the endpoint it registered, kept in its
@@ -22,14 +23,7 @@ const asNodeError = (node: INode, error: unknown) =>
 const ONE_TRY: RetryPolicy = { maxAttempts: 1, maxRetryTimeMs: 0, initialDelayMs: 0 };
 const MAX_ACCOUNTS = 100;
 
-interface OrganisationState {
-	id?: string;
-	attemptedAt: number;
-	error?: Error;
-	inFlight?: Promise<string | undefined>;
-}
-
-const accounts = new Map<string, OrganisationState>();
+const accounts = new SingleFlight<string>(MAX_ACCOUNTS, REFETCH_AFTER_MS);
 
 function accountKey(baseUrl: string, apiKey: string): string {
 	return `${baseUrl}\u0000${createHash('sha256').update(apiKey).digest('base64url')}`;
@@ -45,32 +39,14 @@ async function readOrganisationId(this: IWebhookFunctions): Promise<string | und
 
 /** The organisation id for this Lago URL and API key, read at most once a minute; undefined when Lago has none to show. */
 export async function lookUpOrganisationId(this: IWebhookFunctions, baseUrl: string, apiKey: string): Promise<string | undefined> {
-	const key = accountKey(baseUrl, apiKey);
-	let state = accounts.get(key);
-	if (!state) {
-		if (accounts.size >= MAX_ACCOUNTS) accounts.delete(accounts.keys().next().value as string);
-		state = { attemptedAt: Number.NEGATIVE_INFINITY };
-		accounts.set(key, state);
-	}
-	if (state.id) return state.id;
-	if (state.inFlight) return await state.inFlight;
-	if (Date.now() - state.attemptedAt < REFETCH_AFTER_MS) {
-		if (state.error) throw state.error;
-		return undefined;
-	}
-	state.attemptedAt = Date.now();
-	const current = state;
-	current.inFlight = readOrganisationId.call(this);
-	try {
-		current.id = await current.inFlight;
-		current.error = undefined;
-		return current.id;
-	} catch (error) {
-		current.error = asNodeError(this.getNode(), error);
-		throw current.error;
-	} finally {
-		current.inFlight = undefined;
-	}
+	const read = async () => {
+		try {
+			return await readOrganisationId.call(this);
+		} catch (error) {
+			throw asNodeError(this.getNode(), error);
+		}
+	};
+	return (await accounts.get(accountKey(baseUrl, apiKey), read)).value;
 }
 
 /** For tests: forget every organisation read. */

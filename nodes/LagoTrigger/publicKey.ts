@@ -6,6 +6,7 @@ import { lagoApiError } from '../shared/errors';
 import { responseError, sendToLago } from '../shared/transport';
 import type { RetryPolicy } from '../shared/transport';
 import { parsePublicKey } from './signature';
+import { SingleFlight } from './singleFlight';
 
 /**
  * Lago's webhook public key, one per Lago server. Requests from outside (forged ones included) can make the node ask
@@ -26,23 +27,15 @@ const DELIVERY_KEY_RETRY: RetryPolicy = { maxAttempts: 1, maxRetryTimeMs: 0, ini
 /** Lago URLs come from credentials, not from requests; the cap only guards against a runaway list of credentials. */
 const MAX_SERVERS = 100;
 
-interface KeyState {
-	key?: KeyObject;
-	/** When the last fetch started (succeeded or not). */
-	attemptedAt: number;
-	error?: Error;
-	inFlight?: Promise<KeyObject>;
-	/** The server answered 404 on json_public_key: ask the older route directly next time. */
-	legacyRoute?: boolean;
-}
-
 const asNodeError = (node: INode, error: unknown) =>
 	error instanceof NodeApiError || error instanceof NodeOperationError ? error : new NodeOperationError(node, error as Error);
 
-const servers = new Map<string, KeyState>();
+const keys = new SingleFlight<KeyObject>(MAX_SERVERS, REFETCH_AFTER_MS);
+/** Servers that answered 404 on json_public_key: the older route is asked directly next time. */
+const legacyServers = new Set<string>();
 
-async function fetchPublicKey(this: IHookFunctions | IWebhookFunctions, state: KeyState, retry: RetryPolicy): Promise<KeyObject> {
-	let response = state.legacyRoute ? undefined : await sendToLago.call(this, { method: 'GET', path: '/webhooks/json_public_key' }, retry);
+async function fetchPublicKey(this: IHookFunctions | IWebhookFunctions, baseUrl: string, retry: RetryPolicy): Promise<KeyObject> {
+	let response = legacyServers.has(baseUrl) ? undefined : await sendToLago.call(this, { method: 'GET', path: '/webhooks/json_public_key' }, retry);
 	let served: unknown;
 	if (response?.status === 200) {
 		served = ((response.body as IDataObject | undefined)?.webhook as IDataObject | undefined)?.public_key;
@@ -51,7 +44,8 @@ async function fetchPublicKey(this: IHookFunctions | IWebhookFunctions, state: K
 		response = await sendToLago.call(this, { method: 'GET', path: '/webhooks/public_key' }, retry);
 		if (response.status === 200) {
 			served = response.body;
-			state.legacyRoute = true;
+			if (legacyServers.size >= MAX_SERVERS) legacyServers.delete(legacyServers.values().next().value as string);
+			legacyServers.add(baseUrl);
 		}
 	}
 	if (response.status === 403) {
@@ -81,16 +75,6 @@ async function fetchPublicKey(this: IHookFunctions | IWebhookFunctions, state: K
 	}
 }
 
-function stateFor(baseUrl: string): KeyState {
-	let state = servers.get(baseUrl);
-	if (!state) {
-		if (servers.size >= MAX_SERVERS) servers.delete(servers.keys().next().value as string);
-		state = { attemptedAt: Number.NEGATIVE_INFINITY };
-		servers.set(baseUrl, state);
-	}
-	return state;
-}
-
 /**
  * The key for this Lago server. `fresh` is true when this call's answer comes from a fetch made for it (or joined
  * while in flight), so a signature that fails with a fresh key is not worth another fetch.
@@ -103,31 +87,21 @@ export async function getPublicKey(
 	baseUrl: string,
 	{ refresh = false, activation = false }: { refresh?: boolean; activation?: boolean } = {},
 ): Promise<{ key: KeyObject; fresh: boolean }> {
-	const state = stateFor(baseUrl);
-	if (state.inFlight) return { key: await state.inFlight, fresh: true };
-	const now = Date.now();
-	const recent = now - state.attemptedAt < REFETCH_AFTER_MS;
-	if (!activation) {
-		if (state.key && (!refresh || recent)) return { key: state.key, fresh: false };
-		if (!state.key && recent && state.error) throw state.error;
-	}
-	state.attemptedAt = now;
-	const fetching = fetchPublicKey.call(this, state, activation ? ACTIVATION_KEY_RETRY : DELIVERY_KEY_RETRY);
-	state.inFlight = fetching;
-	try {
-		const key = await fetching;
-		state.key = key;
-		state.error = undefined;
-		return { key, fresh: true };
-	} catch (error) {
-		state.error = asNodeError(this.getNode(), error);
-		throw state.error;
-	} finally {
-		state.inFlight = undefined;
-	}
+	const read = async () => {
+		try {
+			return await fetchPublicKey.call(this, baseUrl, activation ? ACTIVATION_KEY_RETRY : DELIVERY_KEY_RETRY);
+		} catch (error) {
+			throw asNodeError(this.getNode(), error);
+		}
+	};
+	const { value, fresh } = await keys.get(baseUrl, read, { refresh, force: activation });
+	// A read either gives a key or throws, so a server without a key always has a failure to give; never reached.
+	if (!value) throw new NodeOperationError(this.getNode(), "Lago's webhook public key is not known");
+	return { key: value, fresh };
 }
 
 /** For tests: forget every cached key and every remembered failure. */
 export function clearPublicKeyCache(): void {
-	servers.clear();
+	keys.clear();
+	legacyServers.clear();
 }

@@ -157,5 +157,10 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 		forgetStarted(data, scope, keys);
 		throw new NodeOperationError(node, error as Error);
 	}
-	return { workflowData: [items] };
+	// Answered here, so that n8n saves the record before it starts the run. n8n saves the static data a webhook wrote
+	// when the answer goes out, and only if the static data is marked changed. n8n 1.x answers onReceived before it
+	// starts the run; n8n 2.x answers after, and the run builds its own Workflow on the same static-data object, which
+	// clears the changed mark: the record was never saved, and a retry after a restart ran again (2.41).
+	answer(this, 200, { message: 'Workflow was started' });
+	return { noWebhookResponse: true, workflowData: [items] };
 }

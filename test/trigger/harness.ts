@@ -14,7 +14,13 @@ import type {
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 
+import { signHmac, signJwt, startSandbox } from '../../sandbox';
+import type { Sandbox } from '../../sandbox';
+import { clearProcessRecords } from '../../nodes/LagoTrigger/deliveries';
 import { LagoTrigger } from '../../nodes/LagoTrigger/LagoTrigger.node';
+import { clearOrganisationCache } from '../../nodes/LagoTrigger/organisation';
+import { clearPublicKeyCache } from '../../nodes/LagoTrigger/publicKey';
+import { clearQuietLog } from '../../nodes/LagoTrigger/quietLog';
 import { TestCredentialsHelper } from '../helpers/harness';
 
 /**
@@ -57,7 +63,7 @@ export interface Delivery {
 }
 
 export interface DeliveryResult {
-	/** What n8n answers: the node's own status when it answered itself, else 200 (onReceived). */
+	/** What n8n answers: the node's own status when it answered itself (it always does), else 200 (onReceived). */
 	status: number;
 	responseBody: unknown;
 	/** The items that would start an execution, or undefined when none starts. */
@@ -189,7 +195,63 @@ export class TriggerUnderTest {
 			new WebhookContext(this.workflow, this.node, this.additionalData({ httpRequest: req, httpResponse: res } as never), 'webhook', this.webhookData(), [], null),
 		);
 		const raw = await trigger.webhook.call(ctx);
-		if (raw.noWebhookResponse) return { status: res.statusCode, responseBody: res.body, items: undefined, raw };
-		return { status: 200, responseBody: raw.webhookResponse, items: raw.workflowData?.[0]?.map((i) => i.json), raw };
+		const items = raw.workflowData?.[0]?.map((i) => i.json);
+		if (raw.noWebhookResponse) return { status: res.statusCode, responseBody: res.body, items, raw };
+		return { status: 200, responseBody: raw.webhookResponse, items, raw };
 	}
+}
+
+/** What a trigger test file shares: its sandbox and the trigger set up against it. */
+export interface TriggerSuite {
+	/** The sandbox (started before the file's first test). */
+	readonly sandbox: Sandbox;
+	credentials(extra?: object): ICredentialDataDecryptedObject;
+	params(extra?: object): INodeParameters;
+	/** Headers as Lago signs `body`, with the sandbox's keys (a new unique key unless one is given). */
+	signed(body: string, algorithm?: 'jwt' | 'hmac', uniqueKey?: string): Record<string, string>;
+	/** A trigger in a workflow of its own, activated (checkExists, then create). */
+	activeTrigger(extra?: object, options?: { typeVersion?: number; creds?: object }): Promise<TriggerUnderTest>;
+	/** A workflow id no other test of the file uses. */
+	workflowId(): string;
+}
+
+/**
+ * Starts a sandbox for the test file (its API key API_KEY, its organisation's HMAC key `hmacKey`), and before each
+ * test resets it and clears every per-process state of the trigger (public keys, organisations, delivery records,
+ * quiet log), as a fresh n8n process would have them.
+ */
+export function useTriggerSuite(hmacKey: string, prefix: string): TriggerSuite {
+	let sandbox: Sandbox | undefined;
+	let seq = 0;
+	beforeAll(async () => {
+		sandbox = await startSandbox({ apiKey: API_KEY, webhookHmacKey: hmacKey });
+	});
+	afterAll(async () => sandbox?.stop());
+	beforeEach(() => {
+		sandbox!.reset();
+		sandbox!.webhooks.reset();
+		clearPublicKeyCache();
+		clearOrganisationCache();
+		clearProcessRecords();
+		clearQuietLog();
+	});
+	const suite: TriggerSuite = {
+		get sandbox() {
+			if (!sandbox) throw new Error('the sandbox starts in beforeAll');
+			return sandbox;
+		},
+		credentials: (extra = {}) => ({ region: 'custom', baseUrl: suite.sandbox.url, apiKey: API_KEY, webhookHmacKey: hmacKey, ...extra }),
+		params: (extra = {}) => ({ events: ['events.errors', 'invoice.created'], signatureAlgorithm: 'jwt', options: {}, ...extra }) as INodeParameters,
+		signed: (body, algorithm = 'jwt', uniqueKey = `uk-${prefix}-${++seq}`) => {
+			const signature = algorithm === 'jwt' ? signJwt({ data: body, iss: 'http://lago-api:3000' }, suite.sandbox.webhooks.keys.privateKey) : signHmac(body, hmacKey);
+			return { 'X-Lago-Signature': signature, 'X-Lago-Signature-Algorithm': algorithm, 'X-Lago-Unique-Key': uniqueKey };
+		},
+		activeTrigger: async (extra = {}, { typeVersion = 1, creds = {} } = {}) => {
+			const t = new TriggerUnderTest(suite.params(extra), suite.credentials(creds), { workflowId: suite.workflowId(), typeVersion });
+			await t.activate();
+			return t;
+		},
+		workflowId: () => `${prefix}-${++seq}`,
+	};
+	return suite;
 }

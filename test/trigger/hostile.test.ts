@@ -1,12 +1,9 @@
 import { generateKeyPairSync, sign } from 'crypto';
 
-import { ORGANIZATION_ID, startSandbox, signHmac, signJwt } from '../../sandbox';
-import type { Sandbox } from '../../sandbox';
+import { ORGANIZATION_ID } from '../../sandbox';
 import { clearProcessRecords } from '../../nodes/LagoTrigger/deliveries';
-import { clearOrganisationCache } from '../../nodes/LagoTrigger/organisation';
 import { clearPublicKeyCache } from '../../nodes/LagoTrigger/publicKey';
-import { clearQuietLog } from '../../nodes/LagoTrigger/quietLog';
-import { trigger, API_KEY, TriggerUnderTest } from './harness';
+import { trigger, API_KEY, TriggerUnderTest, useTriggerSuite } from './harness';
 
 /**
  * Issue 19: the Lago Trigger tried as an attacker and as an unlucky operator would. Each test is one case of the
@@ -15,26 +12,13 @@ import { trigger, API_KEY, TriggerUnderTest } from './harness';
 
 const HMAC_KEY = 'org-hmac-key-19-SECRET';
 const OTHER_ORG = 'b0b00000-0000-4000-8000-000000000002';
-let sandbox: Sandbox;
+const suite = useTriggerSuite(HMAC_KEY, 'wf-h');
+const { credentials, params, signed, activeTrigger } = suite;
 let seq = 0;
 
-beforeAll(async () => {
-	sandbox = await startSandbox({ apiKey: API_KEY, webhookHmacKey: HMAC_KEY });
-});
-afterAll(async () => sandbox.stop());
-beforeEach(() => {
-	sandbox.reset();
-	sandbox.webhooks.reset();
-	clearPublicKeyCache();
-	clearOrganisationCache();
-	clearProcessRecords();
-	clearQuietLog();
-});
 afterEach(() => jest.restoreAllMocks());
 
-const credentials = (extra: object = {}) => ({ region: 'custom', baseUrl: sandbox.url, apiKey: API_KEY, webhookHmacKey: HMAC_KEY, ...extra });
-const params = (extra: object = {}) => ({ events: ['events.errors', 'invoice.created'], signatureAlgorithm: 'jwt', options: {}, ...extra });
-const keyFetches = () => sandbox.requests.filter((r) => r.path.endsWith('/public_key') || r.path.endsWith('/json_public_key')).length;
+const keyFetches = () => suite.sandbox.requests.filter((r) => r.path.endsWith('/public_key') || r.path.endsWith('/json_public_key')).length;
 
 function body(organizationId = ORGANIZATION_ID, object: object = { lago_id: `inv_${++seq}` }) {
 	return JSON.stringify({ webhook_type: 'invoice.created', object_type: 'invoice', organization_id: organizationId, invoice: object });
@@ -50,23 +34,12 @@ function eventsErrors(count: number, organizationId = ORGANIZATION_ID) {
 	});
 }
 
-function signed(text: string, algorithm: 'jwt' | 'hmac' = 'jwt', uniqueKey = `uk-${++seq}`) {
-	const signature = algorithm === 'jwt' ? signJwt({ data: text, iss: 'http://lago-api:3000' }, sandbox.webhooks.keys.privateKey) : signHmac(text, HMAC_KEY);
-	return { 'X-Lago-Signature': signature, 'X-Lago-Signature-Algorithm': algorithm, 'X-Lago-Unique-Key': uniqueKey };
-}
-
 const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
 /** A well-formed RS256 JWT over the body, signed with a key that is not Lago's. */
 function forged(text: string) {
 	const b64 = (v: string) => Buffer.from(v).toString('base64url');
 	const input = `${b64('{"alg":"RS256"}')}.${b64(JSON.stringify({ data: text }))}`;
 	return { 'X-Lago-Signature': `${input}.${sign('RSA-SHA256', Buffer.from(input), attacker.privateKey).toString('base64url')}`, 'X-Lago-Signature-Algorithm': 'jwt', 'X-Lago-Unique-Key': `f-${++seq}` };
-}
-
-async function activeTrigger(extra: object = {}, options: { typeVersion?: number; creds?: object } = {}) {
-	const t = new TriggerUnderTest(params(extra), credentials(options.creds), { workflowId: `wf-h-${++seq}`, typeVersion: options.typeVersion ?? 1 });
-	await t.activate();
-	return t;
 }
 
 const later = (ms: number) => {
@@ -77,7 +50,7 @@ const later = (ms: number) => {
 describe('1. large deliveries', () => {
 	test('version 2 at default settings picks HMAC when the credential has the key: a 100 KB events.errors gives every item, once', async () => {
 		const t = await activeTrigger({ signatureAlgorithm: undefined }, { typeVersion: 2 });
-		expect(Array.from(sandbox.webhooks.endpoints.values())[0].signature_algo).toBe('hmac');
+		expect(Array.from(suite.sandbox.webhooks.endpoints.values())[0].signature_algo).toBe('hmac');
 		const text = eventsErrors(2500);
 		expect(text.length).toBeGreaterThan(70_000);
 		const headers = signed(text, 'hmac');
@@ -90,7 +63,7 @@ describe('1. large deliveries', () => {
 
 	test('version 2 without an HMAC key stays on JWT', async () => {
 		await activeTrigger({ signatureAlgorithm: undefined }, { typeVersion: 2, creds: { webhookHmacKey: '' } });
-		expect(Array.from(sandbox.webhooks.endpoints.values())[0].signature_algo).toBe('jwt');
+		expect(Array.from(suite.sandbox.webhooks.endpoints.values())[0].signature_algo).toBe('jwt');
 	});
 
 	test('JWT: a 100 KB delivery verifies once n8n lets the header through (no cap of its own under the documented setting)', async () => {
@@ -132,7 +105,7 @@ describe('2. only the user\'s organisation', () => {
 	test('when the organisation is not known (activated by an older version), it is read once, even for 20 deliveries at once', async () => {
 		const t = await activeTrigger();
 		delete t.staticData.organizationId;
-		const before = sandbox.requests.length;
+		const before = suite.sandbox.requests.length;
 		const results = await Promise.all(
 			Array.from({ length: 20 }, (_, i) => {
 				const text = i % 2 ? body(OTHER_ORG) : body();
@@ -141,7 +114,7 @@ describe('2. only the user\'s organisation', () => {
 		);
 		expect(results.map((r) => r.status).sort()).toEqual([...Array(10).fill(200), ...Array(10).fill(401)]);
 		expect(results.filter((r) => r.items).length).toBe(10);
-		expect(sandbox.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v1/webhook_endpoints']);
+		expect(suite.sandbox.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v1/webhook_endpoints']);
 		expect(t.staticData.organizationId).toBe(ORGANIZATION_ID);
 	});
 });
@@ -174,8 +147,8 @@ describe('3. key fetches bounded whatever the traffic', () => {
 	test.each([403, 500, 502])('key route answering %i: 20 forged requests, one at a time then 20 at once, cost one fetch a minute', async (status) => {
 		const t = await activeTrigger();
 		clearPublicKeyCache();
-		if (status === 403) sandbox.webhooks.configure({ deniedResources: ['webhook_jwt_public_key'] });
-		else sandbox.webhooks.configure({ publicKeyStatus: status });
+		if (status === 403) suite.sandbox.webhooks.configure({ deniedResources: ['webhook_jwt_public_key'] });
+		else suite.sandbox.webhooks.configure({ publicKeyStatus: status });
 		const before = keyFetches();
 		const statuses: number[] = [];
 		for (let i = 0; i < 20; i++) {
@@ -203,7 +176,7 @@ describe('3. key fetches bounded whatever the traffic', () => {
 	test('cached key and a broken key route: forged requests are refused with the cached key, no fetch within the minute', async () => {
 		const t = await activeTrigger();
 		later(120_000);
-		sandbox.webhooks.configure({ publicKeyStatus: 500 });
+		suite.sandbox.webhooks.configure({ publicKeyStatus: 500 });
 		const before = keyFetches();
 		for (let i = 0; i < 10; i++) {
 			const text = body();
@@ -226,6 +199,23 @@ describe('4. duplicates and replays', () => {
 		const restarted = new TriggerUnderTest(t.node.parameters, t.credentials, { workflowId: t.workflow.id, webhookId: t.node.webhookId, staticData: t.savedStaticData() });
 		expect(await restarted.checkExists()).toBe(true);
 		expect(await restarted.deliver({ body: text, headers })).toMatchObject({ status: 200, items: undefined, responseBody: { message: 'Already received' } });
+	});
+
+	test('the record is in what n8n saves: the node answers itself, so n8n saves the static data before it starts the run', async () => {
+		// n8n saves a webhook's static data in its answer callback, and only while the static data is marked changed.
+		// n8n 2.x answers onReceived only after starting the run, whose Workflow is built on the same static data and
+		// clears that mark: had the node left the answer to n8n, nothing would be saved. Answering itself (as for a
+		// refusal) makes n8n call that callback as soon as webhook() returns, in 1.x and 2.x.
+		const t = await activeTrigger();
+		t.workflow.staticData.__dataChanged = false;
+		const text = body();
+		const r = await t.deliver({ body: text, headers: signed(text) });
+		expect(r.raw.noWebhookResponse).toBe(true);
+		expect(r).toMatchObject({ status: 200, responseBody: { message: 'Workflow was started' } });
+		expect(r.items).toHaveLength(1);
+		expect(t.workflow.staticData.__dataChanged).toBe(true);
+		const saved = t.savedStaticData()['node:Lago Trigger'] as { deliveries: object };
+		expect(Object.keys(saved.deliveries)).toHaveLength(2);
 	});
 
 	test('a captured delivery replayed under a new unique key 16 minutes (and 23 hours) later starts nothing', async () => {
@@ -284,23 +274,23 @@ describe('5. endpoints the node owns', () => {
 		const id = t.staticData.endpointId as string;
 		const moved = new TriggerUnderTest(t.node.parameters, t.credentials, { workflowId: t.workflow.id, webhookId: 'moved-webhook-id', staticData: t.savedStaticData() });
 		await moved.activate();
-		const endpoints = Array.from(sandbox.webhooks.endpoints.values());
+		const endpoints = Array.from(suite.sandbox.webhooks.endpoints.values());
 		expect(endpoints).toEqual([expect.objectContaining({ lago_id: id, webhook_url: moved.url })]);
-		expect(sandbox.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual([`/api/v1/webhook_endpoints/${id}`]);
+		expect(suite.sandbox.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual([`/api/v1/webhook_endpoints/${id}`]);
 		expect(await moved.deactivate()).toBe(true);
-		expect(sandbox.webhooks.endpoints.size).toBe(0);
+		expect(suite.sandbox.webhooks.endpoints.size).toBe(0);
 	});
 
 	test('the trigger\'s own endpoint with a trailing slash is the same endpoint', async () => {
 		const t = await activeTrigger();
-		const [endpoint] = Array.from(sandbox.webhooks.endpoints.values());
+		const [endpoint] = Array.from(suite.sandbox.webhooks.endpoints.values());
 		endpoint.webhook_url = `${t.url}/`;
 		expect(await t.checkExists()).toBe(true);
 	});
 
 	test('someone else\'s endpoint for the same URL (trailing slash) is neither changed nor deleted, and no second one is made', async () => {
-		const t = new TriggerUnderTest(params(), credentials(), { workflowId: `wf-h-${++seq}` });
-		const res = await fetch(`${sandbox.apiUrl}/webhook_endpoints`, {
+		const t = new TriggerUnderTest(params(), credentials(), { workflowId: suite.workflowId() });
+		const res = await fetch(`${suite.sandbox.apiUrl}/webhook_endpoints`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
 			body: JSON.stringify({ webhook_endpoint: { webhook_url: `${t.url}/`, signature_algo: 'hmac' } }),
@@ -308,7 +298,7 @@ describe('5. endpoints the node owns', () => {
 		expect(res.status).toBe(200);
 		await expect(t.activate()).rejects.toThrow(/^Lago already has a webhook endpoint for .* that this trigger did not create \(.*: hmac signatures, all types\)$/);
 		await t.deactivate();
-		expect(Array.from(sandbox.webhooks.endpoints.values())).toEqual([expect.objectContaining({ signature_algo: 'hmac', event_types: null })]);
+		expect(Array.from(suite.sandbox.webhooks.endpoints.values())).toEqual([expect.objectContaining({ signature_algo: 'hmac', event_types: null })]);
 	});
 });
 

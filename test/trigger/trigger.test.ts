@@ -1,71 +1,44 @@
 import { createHmac, generateKeyPairSync, sign } from 'crypto';
 
-import { ORGANIZATION_ID, startSandbox, signHmac, signJwt } from '../../sandbox';
-import type { Sandbox } from '../../sandbox';
-import { clearProcessRecords, MAX_RECORDS, recordStarted, storedRecords } from '../../nodes/LagoTrigger/deliveries';
-import { clearOrganisationCache } from '../../nodes/LagoTrigger/organisation';
-import { clearPublicKeyCache } from '../../nodes/LagoTrigger/publicKey';
-import { clearQuietLog } from '../../nodes/LagoTrigger/quietLog';
-import { API_KEY, TriggerUnderTest } from './harness';
+import { ORGANIZATION_ID, signHmac, signJwt } from '../../sandbox';
+import { MAX_RECORDS, recordStarted, storedRecords } from '../../nodes/LagoTrigger/deliveries';
+import { API_KEY, TriggerUnderTest, useTriggerSuite } from './harness';
 import type { DeliveryResult } from './harness';
 
 const HMAC_KEY = 'org-hmac-key-7f3a-SECRET';
-let sandbox: Sandbox;
+const suite = useTriggerSuite(HMAC_KEY, 'wf');
+const { credentials, params } = suite;
 let webhookSeq = 0;
 
-beforeAll(async () => {
-	sandbox = await startSandbox({ apiKey: API_KEY, webhookHmacKey: HMAC_KEY });
-});
-afterAll(async () => sandbox.stop());
-beforeEach(() => {
-	sandbox.reset();
-	sandbox.webhooks.reset();
-	clearPublicKeyCache();
-	clearOrganisationCache();
-	clearProcessRecords();
-	clearQuietLog();
-});
-
-const credentials = (extra: object = {}) => ({ region: 'custom', baseUrl: sandbox.url, apiKey: API_KEY, webhookHmacKey: HMAC_KEY, ...extra });
-const params = (extra: object = {}) => ({ events: ['events.errors', 'invoice.created'], signatureAlgorithm: 'jwt', options: {}, ...extra });
-const webhookRequests = () => sandbox.requests.filter((r) => r.path.includes('/webhook'));
+const webhookRequests = () => suite.sandbox.requests.filter((r) => r.path.includes('/webhook'));
 
 function payload(type = 'invoice.created', object: object = { lago_id: `inv_${++webhookSeq}` }) {
 	const objectType = type.split('.')[0];
 	return JSON.stringify({ webhook_type: type, object_type: objectType, organization_id: ORGANIZATION_ID, [objectType]: object });
 }
 
-/** Headers as Lago signs `body`, with the sandbox's keys. */
-function lagoHeaders(body: string, algorithm: 'jwt' | 'hmac' = 'jwt', uniqueKey = `uk-${++webhookSeq}`) {
-	const signature = algorithm === 'jwt' ? signJwt({ data: body, iss: 'http://lago-api:3000' }, sandbox.webhooks.keys.privateKey) : signHmac(body, HMAC_KEY);
-	return { 'X-Lago-Signature': signature, 'X-Lago-Signature-Algorithm': algorithm, 'X-Lago-Unique-Key': uniqueKey };
-}
-
-async function activeTrigger(extra: object = {}, creds: object = {}) {
-	const t = new TriggerUnderTest(params(extra), credentials(creds), { workflowId: `wf-${++webhookSeq}` });
-	await t.activate();
-	return t;
-}
+const lagoHeaders = suite.signed;
+const activeTrigger = suite.activeTrigger;
 
 describe('activation', () => {
 	test('registers the production URL with the picked types and algorithm, and keeps the id', async () => {
 		const t = await activeTrigger();
-		const endpoints = Array.from(sandbox.webhooks.endpoints.values());
+		const endpoints = Array.from(suite.sandbox.webhooks.endpoints.values());
 		expect(endpoints).toHaveLength(1);
 		expect(endpoints[0]).toMatchObject({ webhook_url: t.url, signature_algo: 'jwt', event_types: ['events.errors', 'invoice.created'] });
 		expect(t.staticData.endpointId).toBe(endpoints[0].lago_id);
-		const post = sandbox.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/webhook_endpoints');
+		const post = suite.sandbox.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/webhook_endpoints');
 		expect(post?.body).toEqual({ webhook_endpoint: { webhook_url: t.url, signature_algo: 'jwt', event_types: ['events.errors', 'invoice.created'] } });
 		expect(post?.headers.authorization).toBe(`Bearer ${API_KEY}`);
 		// The JWT key was fetched from the current route, not the deprecated one.
-		expect(sandbox.requests.map((r) => r.path)).toContain('/api/v1/webhooks/json_public_key');
-		expect(sandbox.requests.map((r) => r.path)).not.toContain('/api/v1/webhooks/public_key');
+		expect(suite.sandbox.requests.map((r) => r.path)).toContain('/api/v1/webhooks/json_public_key');
+		expect(suite.sandbox.requests.map((r) => r.path)).not.toContain('/api/v1/webhooks/public_key');
 		expect(await t.checkExists()).toBe(true);
 	});
 
 	test('All registers ["*"], stored by Lago as every type', async () => {
 		await activeTrigger({ events: ['*', 'invoice.created'] });
-		expect(Array.from(sandbox.webhooks.endpoints.values())[0].event_types).toBeNull();
+		expect(Array.from(suite.sandbox.webhooks.endpoints.values())[0].event_types).toBeNull();
 	});
 
 	test('re-activating with other types updates the same endpoint instead of adding one', async () => {
@@ -75,15 +48,15 @@ describe('activation', () => {
 		t.node.parameters.signatureAlgorithm = 'hmac';
 		expect(await t.checkExists()).toBe(false);
 		await t.create();
-		const endpoints = Array.from(sandbox.webhooks.endpoints.values());
+		const endpoints = Array.from(suite.sandbox.webhooks.endpoints.values());
 		expect(endpoints).toHaveLength(1);
 		expect(endpoints[0]).toMatchObject({ lago_id: id, signature_algo: 'hmac', event_types: ['wallet.created'] });
-		expect(sandbox.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual([`/api/v1/webhook_endpoints/${id}`]);
+		expect(suite.sandbox.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual([`/api/v1/webhook_endpoints/${id}`]);
 	});
 
 	test('an endpoint made by hand for the same URL is never taken over: activation says what it found and what to do', async () => {
 		const t = new TriggerUnderTest(params(), credentials(), { workflowId: 'wf-hand' });
-		const res = await fetch(`${sandbox.apiUrl}/webhook_endpoints`, {
+		const res = await fetch(`${suite.sandbox.apiUrl}/webhook_endpoints`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
 			body: JSON.stringify({ webhook_endpoint: { webhook_url: `${t.url}/`, signature_algo: 'hmac', event_types: ['plan.created'] } }),
@@ -93,10 +66,10 @@ describe('activation', () => {
 		expect(error.message).toBe(`Lago already has a webhook endpoint for ${t.url} that this trigger did not create (${made.lago_id}: hmac signatures, plan.created)`);
 		expect(error.description).toContain('never changes or deletes an endpoint it did not create');
 		// Untouched: same algorithm, same types, and nothing added.
-		expect(Array.from(sandbox.webhooks.endpoints.values())).toEqual([expect.objectContaining({ lago_id: made.lago_id, signature_algo: 'hmac', event_types: ['plan.created'] })]);
-		expect(sandbox.requests.filter((r) => r.method === 'PUT' || r.method === 'POST' && r.path === '/api/v1/webhook_endpoints')).toHaveLength(1);
+		expect(Array.from(suite.sandbox.webhooks.endpoints.values())).toEqual([expect.objectContaining({ lago_id: made.lago_id, signature_algo: 'hmac', event_types: ['plan.created'] })]);
+		expect(suite.sandbox.requests.filter((r) => r.method === 'PUT' || r.method === 'POST' && r.path === '/api/v1/webhook_endpoints')).toHaveLength(1);
 		// Once the user made it match, the trigger uses it as it is, and leaves it in Lago on deactivation.
-		await fetch(`${sandbox.apiUrl}/webhook_endpoints/${made.lago_id}`, {
+		await fetch(`${suite.sandbox.apiUrl}/webhook_endpoints/${made.lago_id}`, {
 			method: 'PUT',
 			headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
 			body: JSON.stringify({ webhook_endpoint: { signature_algo: 'jwt', event_types: ['events.errors', 'invoice.created'] } }),
@@ -105,29 +78,29 @@ describe('activation', () => {
 		expect(t.staticData).toMatchObject({ endpointId: made.lago_id, endpointOwned: false, organizationId: ORGANIZATION_ID });
 		expect(t.logs.map((l) => l.message)).toContain(`Lago Trigger: using the webhook endpoint ${made.lago_id} already in Lago for ${t.url} (not created by this trigger, so it stays in Lago on deactivation)`);
 		expect(await t.deactivate()).toBe(true);
-		expect(sandbox.webhooks.endpoints.has(made.lago_id)).toBe(true);
-		expect(sandbox.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
+		expect(suite.sandbox.webhooks.endpoints.has(made.lago_id)).toBe(true);
+		expect(suite.sandbox.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
 	});
 
 	test('an endpoint deleted in Lago is registered again', async () => {
 		const t = await activeTrigger();
-		sandbox.webhooks.endpoints.clear();
+		suite.sandbox.webhooks.endpoints.clear();
 		expect(await t.checkExists()).toBe(false);
 		expect(t.staticData.endpointId).toBeUndefined();
 		await t.create();
-		expect(sandbox.webhooks.endpoints.size).toBe(1);
+		expect(suite.sandbox.webhooks.endpoints.size).toBe(1);
 	});
 
 	test('deactivation deletes its endpoint and no other', async () => {
 		const mine = await activeTrigger();
 		const other = await activeTrigger();
-		expect(sandbox.webhooks.endpoints.size).toBe(2);
+		expect(suite.sandbox.webhooks.endpoints.size).toBe(2);
 		expect(await mine.deactivate()).toBe(true);
-		expect(Array.from(sandbox.webhooks.endpoints.values()).map((e) => e.webhook_url)).toEqual([other.url]);
+		expect(Array.from(suite.sandbox.webhooks.endpoints.values()).map((e) => e.webhook_url)).toEqual([other.url]);
 		expect(mine.staticData.endpointId).toBeUndefined();
-		expect(sandbox.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+		expect(suite.sandbox.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
 		// Already gone in Lago: still a clean deactivation.
-		sandbox.webhooks.endpoints.clear();
+		suite.sandbox.webhooks.endpoints.clear();
 		expect(await other.deactivate()).toBe(true);
 	});
 
@@ -137,16 +110,16 @@ describe('activation', () => {
 	});
 
 	test('a key without the webhook_endpoint permission is a clear error', async () => {
-		sandbox.webhooks.configure({ deniedResources: ['webhook_endpoint'] });
+		suite.sandbox.webhooks.configure({ deniedResources: ['webhook_endpoint'] });
 		const error = await activeTrigger().catch((e) => e);
 		expect(error.message).toBe('The Lago API key is not allowed to read webhook endpoints (403 read_action_not_allowed_for_webhook_endpoint)');
 		expect(error.description).toContain('"Webhook endpoints" read and write permission');
 	});
 
 	test('a key that may not read the public key fails at activation for JWT, not on every delivery', async () => {
-		sandbox.webhooks.configure({ deniedResources: ['webhook_jwt_public_key'] });
+		suite.sandbox.webhooks.configure({ deniedResources: ['webhook_jwt_public_key'] });
 		await expect(activeTrigger()).rejects.toThrow('The Lago API key is not allowed to read the webhook public key (403), needed to check JWT signatures');
-		expect(sandbox.webhooks.endpoints.size).toBe(0);
+		expect(suite.sandbox.webhooks.endpoints.size).toBe(0);
 	});
 
 	test('an unreachable Lago is a clear error', async () => {
@@ -159,18 +132,18 @@ describe('activation', () => {
 	}, 180_000);
 
 	test('HMAC without a Webhook HMAC Key in the credential is refused before any request', async () => {
-		await expect(activeTrigger({ signatureAlgorithm: 'hmac' }, { webhookHmacKey: '' })).rejects.toThrow(
+		await expect(activeTrigger({ signatureAlgorithm: 'hmac' }, { creds: { webhookHmacKey: '' } })).rejects.toThrow(
 			'Signature Algorithm is HMAC, but the Lago API credential has no Webhook HMAC Key',
 		);
 		expect(webhookRequests().filter((r) => r.method !== 'GET')).toHaveLength(0);
 	});
 
 	test('an older Lago: no json_public_key route, no event_types; the node falls back and filters itself', async () => {
-		sandbox.webhooks.configure({ jsonPublicKeyRoute: false, supportsEventTypes: false });
+		suite.sandbox.webhooks.configure({ jsonPublicKeyRoute: false, supportsEventTypes: false });
 		const t = await activeTrigger({ events: ['invoice.created'] });
-		expect(sandbox.requests.map((r) => r.path)).toContain('/api/v1/webhooks/public_key');
+		expect(suite.sandbox.requests.map((r) => r.path)).toContain('/api/v1/webhooks/public_key');
 		expect(await t.checkExists()).toBe(true);
-		const sent = await sandbox.webhooks.send('wallet.created', 'wallet', { lago_id: 'w1' });
+		const sent = await suite.sandbox.webhooks.send('wallet.created', 'wallet', { lago_id: 'w1' });
 		// The sandbox, like that Lago, sends every type: here it is not delivered anywhere, so deliver it by hand.
 		expect(sent.deliveries).toHaveLength(1);
 		const r = await t.deliver({ body: sent.body, headers: lagoHeaders(sent.body) });
@@ -223,13 +196,13 @@ describe('deliveries', () => {
 
 	test('events.errors from events the sandbox stored becomes one item per failed event, with the event looked up', async () => {
 		const t = await activeTrigger({ options: { splitEventErrors: true, lookUpEvents: true } });
-		sandbox.seedEvents([
+		suite.sandbox.seedEvents([
 			{ transaction_id: 'bad-code-1', external_subscription_id: 'sub_demo_1', code: 'api_call', timestamp: 1767600000 },
 			{ transaction_id: 'bad-code-2', external_subscription_id: 'sub_demo_1', code: 'storage', timestamp: 1767600001, properties: { gb: 2 } },
 			{ transaction_id: 'no-gb', external_subscription_id: 'sub_demo_1', code: 'storage_gb', timestamp: 1767600002, properties: { region: 'eu' } },
 			{ transaction_id: 'good', external_subscription_id: 'sub_demo_1', code: 'storage_gb', timestamp: 1767600003, properties: { gb: 1 } },
 		]);
-		const sent = await sandbox.webhooks.sendEventsErrors(sandbox.events);
+		const sent = await suite.sandbox.webhooks.sendEventsErrors(suite.sandbox.events);
 		expect(sent.events_errors).toEqual({ invalid_code: ['bad-code-1', 'bad-code-2'], missing_aggregation_property: ['no-gb'], missing_group_key: null, invalid_filter_values: [] });
 		const body = JSON.stringify({ webhook_type: 'events.errors', object_type: 'events_errors', organization_id: ORGANIZATION_ID, events_errors: sent.events_errors });
 		const r = await t.deliver({ body, headers: lagoHeaders(body) });
@@ -239,7 +212,7 @@ describe('deliveries', () => {
 			['no-gb', 'missing_aggregation_property', 'storage_gb'],
 		]);
 		expect(r.items?.[2].fix).toContain('lacks the property its billable metric aggregates');
-		expect(sandbox.requests.filter((req) => req.method === 'GET' && req.path.startsWith('/api/v1/events/')).map((req) => req.path)).toEqual([
+		expect(suite.sandbox.requests.filter((req) => req.method === 'GET' && req.path.startsWith('/api/v1/events/')).map((req) => req.path)).toEqual([
 			'/api/v1/events/bad-code-1',
 			'/api/v1/events/bad-code-2',
 			'/api/v1/events/no-gb',
@@ -266,16 +239,16 @@ describe('deliveries', () => {
 		// The key cached at activation is old enough to be refreshed.
 		jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 120_000);
 		try {
-			sandbox.webhooks.rotateKey();
+			suite.sandbox.webhooks.rotateKey();
 			const body = payload();
-			const before = sandbox.requests.filter((r) => r.path.endsWith('json_public_key')).length;
+			const before = suite.sandbox.requests.filter((r) => r.path.endsWith('json_public_key')).length;
 			const r = await t.deliver({ body, headers: lagoHeaders(body) });
 			expect(r.items).toHaveLength(1);
-			expect(sandbox.requests.filter((x) => x.path.endsWith('json_public_key')).length).toBe(before + 1);
+			expect(suite.sandbox.requests.filter((x) => x.path.endsWith('json_public_key')).length).toBe(before + 1);
 			// A forged delivery right after does not make the node fetch the key again.
 			const forged = await t.deliver({ body: payload(), headers: { ...lagoHeaders(body), 'X-Lago-Unique-Key': 'x' } });
 			expect(forged.status).toBe(401);
-			expect(sandbox.requests.filter((x) => x.path.endsWith('json_public_key')).length).toBe(before + 1);
+			expect(suite.sandbox.requests.filter((x) => x.path.endsWith('json_public_key')).length).toBe(before + 1);
 		} finally {
 			jest.restoreAllMocks();
 		}
@@ -300,7 +273,7 @@ describe('attacks: each is answered 401 (or 200 without a run) and starts nothin
 		const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
 		return `${input}.${b64url(sign('RSA-SHA256', Buffer.from(input), signer))}`;
 	};
-	const publicPem = () => sandbox.webhooks.publicKeyPem;
+	const publicPem = () => suite.sandbox.webhooks.publicKeyPem;
 
 	const sameLengthChange = (body: string, from: string, to: string) => {
 		const changed = body.replace(from, to);
@@ -352,7 +325,7 @@ describe('attacks: each is answered 401 (or 200 without a run) and starts nothin
 			const body = payload();
 			return { body, headers: lagoHeaders(body, 'hmac') };
 		}],
-		['empty body with a valid signature of the empty string', 'jwt', () => ({ body: '', headers: { 'X-Lago-Signature': signJwt({ data: '' }, sandbox.webhooks.keys.privateKey), 'X-Lago-Signature-Algorithm': 'jwt' } })],
+		['empty body with a valid signature of the empty string', 'jwt', () => ({ body: '', headers: { 'X-Lago-Signature': signJwt({ data: '' }, suite.sandbox.webhooks.keys.privateKey), 'X-Lago-Signature-Algorithm': 'jwt' } })],
 		['body with one trailing newline added', 'jwt', () => {
 			const body = payload();
 			return { body: `${body}\n`, headers: lagoHeaders(body) };
