@@ -216,8 +216,11 @@ describe.each(FLAVOURS)('No-code journeys in %s (headless Chromium)', (label, ke
 		// One test event ends the listen, and n8n removes the test webhook: the trigger deletes it from Lago.
 		await until('the test endpoint removed from Lago after the test event', () => testEndpoints().length === 0);
 
-		// Listen again and stop by hand.
+		// Listen again and stop by hand, once the editor has finished the first listen (a click while it is still
+		// closing that execution starts nothing in n8n 2.x).
+		await ndv.getByText('Listening for test event').first().waitFor({ state: 'hidden' });
 		await ndv.locator('[data-test-id="node-execute-button"]').click();
+		await ndv.getByText('Listening for test event').first().waitFor();
 		await until('the test endpoint registered again', () => testEndpoints().length === 1);
 		await ndv.getByRole('button', { name: /stop listening/i }).first().click();
 		await until('the test endpoint removed from Lago after Stop Listening', () => testEndpoints().length === 0);
@@ -228,8 +231,8 @@ describe.each(FLAVOURS)('No-code journeys in %s (headless Chromium)', (label, ke
 	test('5. a timestamp like "yesterday" with Continue On Fail off: the editor shows the error, its item and the fix', async () => {
 		await B.openWorkflow(page, url, wf.badInput.id, nodeName);
 		const ndv = await B.openNode(page, nodeName);
-		await ndv.locator('[data-test-id="parameter-input-timestamp"] input').fill('yesterday');
-		await ndv.locator('[data-test-id="node-parameters"]').getByText(prop(d.events, 'timestamp', { operation: 'create' }).displayName, { exact: true }).click();
+		// Timestamp is mapped from the input item, whose date is "yesterday" (the date picker itself refuses free text).
+		await ndv.locator('[data-test-id="node-parameters"]').getByText(prop(d.events, 'timestamp', { operation: 'create' }).displayName, { exact: true }).waitFor();
 		const before = sb.events.length;
 		await ndv.locator('[data-test-id="node-execute-button"]').click();
 		const message = ndv.locator('[data-test-id="node-error-message"]');

@@ -113,14 +113,15 @@ function workflows(d) {
 		},
 		// 5: Send with the subscription and metric filled in; the user types the timestamp.
 		badInput: manualThen('lagoJourney00005', 'Journey 5: a timestamp Lago cannot use', [
-			code('lagoJourney00005', RECORDS.slice(0, 1)),
+			// The user's data carries a date Lago cannot read; Timestamp maps it (the date picker itself refuses free text).
+			code('lagoJourney00005', RECORDS.slice(0, 1).map((r) => ({ ...r, when: 'yesterday' }))),
 			lago('lagoJourney00005', nodeName, {
 				resource: 'event',
 				operation: 'create',
 				externalSubscriptionId: '={{ $json.sub }}',
 				code: { __rl: true, mode: 'list', value: 'storage_gb', cachedResultName: 'Storage (GB) (storage_gb)' },
 				transactionId: '={{ $json.record_id }}',
-				timestamp: '',
+				timestamp: '={{ $json.when }}',
 				propertiesInput: 'keyValue',
 				properties: { property: [{ key: 'gb', value: '={{ $json.gb }}' }] },
 			}),
