@@ -6,9 +6,10 @@
 module.exports = {
 	packageManager: 'npm',
 	testRunner: 'jest',
-	// Every in-process test is a candidate, then perTest picks the ones covering each mutant. jest's own
-	// findRelatedTests misses the engine tests (they reach the nodes through the harness) and left mutants uncovered.
-	jest: { projectType: 'custom', configFile: 'jest.stryker.config.js', enableFindRelatedTests: false },
+	// The initial run takes the test files that import a mutated file (jest's findRelatedTests: jest.stryker.config.js
+	// makes the source folders roots, without which it missed the engine tests); then perTest picks the tests covering
+	// each mutant, and test/helpers/strykerSequencer.js loads only the test files that hold them.
+	jest: { projectType: 'custom', configFile: 'jest.stryker.config.js', enableFindRelatedTests: true },
 	coverageAnalysis: 'perTest',
 	checkers: ['typescript'],
 	tsconfigFile: 'tsconfig.json',
@@ -41,4 +42,6 @@ module.exports = {
 	// turned slow runs into false "timeout" kills.
 	timeoutMS: 60_000,
 	tempDirName: '.stryker-tmp',
+	// The initial run of every in-process test file took over Stryker's default 5 minutes on the shared machine.
+	dryRunTimeoutMinutes: 30,
 };
