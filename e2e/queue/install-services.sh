@@ -18,21 +18,5 @@ if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
 
-# Not root: sudo only if it works without a password (-n), so that a run without a terminal fails at once, not at a
-# password prompt nobody answers.
-SUDO=
-if [ "$(id -u)" -ne 0 ]; then
-	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
-		echo "queue e2e services: missing ${missing[*]}, and this is not root (nor sudo without a password)." >&2
-		echo "queue e2e services: install them once with: sudo apt-get install ${missing[*]}   then run npm test again." >&2
-		exit 1
-	fi
-fi
-echo "queue e2e services: installing ${missing[*]} from Debian with apt-get${SUDO:+ (sudo)}${SUDO:- as root}, once (about 1 minute) …"
-start=$(date +%s)
-# Only refresh the package lists when apt does not know the packages yet.
-if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq; fi
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-	|| { $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
+bash "$(dirname "$0")/../../n8n-harness/apt-install.sh" "queue e2e services" "about 1 minute" "${missing[@]}"
 have_redis && have_pg || { echo "queue e2e services: install did not provide redis-server/initdb" >&2; exit 1; }
-echo "queue e2e services: installed in $(( $(date +%s) - start )) s"
