@@ -6,6 +6,7 @@
 //
 // Waits are on UI state (a selector, a text, an item count) or on the sandbox's state, never on time.
 
+const fs = require('fs');
 const path = require('path');
 const { startEditorSession } = require('../../n8n-harness/editor-session');
 const { N8nRest } = require('../../n8n-harness/rest');
@@ -16,6 +17,7 @@ const { descriptions, prop, option, workflows, CREDENTIAL, RECORDS, SOURCE } = r
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const SHOTS = path.join(REPO_ROOT, '.tmp', 'journeys');
+const DOCS_IMAGES = path.join(REPO_ROOT, 'docs', 'images');
 const API_KEY = 'lago-journey-key';
 const OWNER = { email: 'journeys@example.com', password: 'Lago-Journey-2026', firstName: 'Journey', lastName: 'Owner' };
 
@@ -43,6 +45,14 @@ async function typeExpression(page, item, expr) {
 
 describe.each(FLAVOURS)('No-code journeys in %s (headless Chromium)', (label, key) => {
 	const shots = path.join(SHOTS, key);
+	/**
+	 * A journey's last step, kept as a test artifact; with LAGO_DOCS_IMAGES=1 (npm run docs:screenshot) n8n 1.x's also
+	 * becomes the README's image docs/images/journey-<name>.png, so the README shows what the journeys check.
+	 */
+	const shot = async (name) => {
+		const file = await B.saveShot(page, shots, name);
+		if (process.env.LAGO_DOCS_IMAGES === '1' && key === 'n8n1') fs.copyFileSync(file, path.join(DOCS_IMAGES, `journey-${name}.png`));
+	};
 	const cleanup = [];
 	let d, wf, nodeName, triggerName;
 	let sb;
@@ -112,11 +122,11 @@ describe.each(FLAVOURS)('No-code journeys in %s (headless Chromium)', (label, ke
 		await Promise.race([tested.waitFor().catch(() => {}), dialog.waitFor({ state: 'hidden' }).catch(() => {})]);
 		if (await dialog.isVisible()) {
 			await tested.waitFor();
-			await B.saveShot(page, shots, '1-credential');
+			await shot('1-credential');
 			await page.keyboard.press('Escape');
 			await dialog.waitFor({ state: 'hidden' });
 		} else {
-			await B.saveShot(page, shots, '1-credential');
+			await shot('1-credential');
 		}
 		const selected = await page.locator('[data-test-id="node-credentials-select"] input').first().inputValue();
 		expect(selected).not.toBe(CREDENTIAL.name);
@@ -168,7 +178,7 @@ describe.each(FLAVOURS)('No-code journeys in %s (headless Chromium)', (label, ke
 		const out = ndv.locator('[data-test-id="output-panel"]');
 		await out.locator('[data-test-id="ndv-items-count"]', { hasText: `${RECORDS.length} items` }).waitFor();
 		expect(await out.locator('[data-test-id="node-error-message"]').count()).toBe(0);
-		await B.saveShot(page, shots, '2-send-batch');
+		await shot('2-send-batch');
 		const stored = sb.events.slice(before);
 		expect(stored.map((e) => [e.external_subscription_id, e.code, e.properties])).toEqual(RECORDS.map((r) => [r.sub, 'storage_gb', { gb: r.gb }]));
 	});
@@ -186,7 +196,7 @@ describe.each(FLAVOURS)('No-code journeys in %s (headless Chromium)', (label, ke
 		expect(charges).toBeGreaterThan(1);
 		const out = ndv.locator('[data-test-id="output-panel"]');
 		await out.locator('[data-test-id="ndv-items-count"]', { hasText: `${charges} items` }).waitFor();
-		await B.saveShot(page, shots, '3-customer-usage');
+		await shot('3-customer-usage');
 	});
 
 	test('4. Lago Trigger: read the guidance, listen, a signed events.errors shows its items; listening ends and stopping removes the test endpoint', async () => {
@@ -225,7 +235,7 @@ describe.each(FLAVOURS)('No-code journeys in %s (headless Chromium)', (label, ke
 		await ndv.getByRole('button', { name: /stop listening/i }).first().click();
 		await until('the test endpoint removed from Lago after Stop Listening', () => testEndpoints().length === 0);
 		await ndv.locator('[data-test-id="node-execute-button"]').waitFor();
-		await B.saveShot(page, shots, '4-trigger');
+		await shot('4-trigger');
 	});
 
 	test('5. a timestamp like "yesterday" with Continue On Fail off: the editor shows the error, its item and the fix', async () => {
@@ -240,6 +250,6 @@ describe.each(FLAVOURS)('No-code journeys in %s (headless Chromium)', (label, ke
 		expect(await message.innerText()).toMatch(/"yesterday".*item 0/s);
 		expect(await ndv.locator('[data-test-id="node-error-description"]').innerText()).toContain('ISO 8601');
 		expect(sb.events.length).toBe(before);
-		await B.saveShot(page, shots, '5-bad-timestamp');
+		await shot('5-bad-timestamp');
 	});
 });
