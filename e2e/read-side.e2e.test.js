@@ -132,7 +132,9 @@ describe.each(FLAVOURS)('Read side in %s', (_label, key) => {
 			const reqs = lagoRequests();
 			expect(reqs.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['GET /api/v1/customers/cus_demo_1/current_usage 200']);
 			expect(reqs[0].query).toEqual({ external_subscription_id: 'sub_demo_1', apply_taxes: 'true', billable_metric_code: 'api_calls' });
-			expect(res.items('Current usage')).toEqual([expect.objectContaining({ metric_code: 'api_calls', units: 1200, events_count: 1200, amount_cents: 2400, amount: 24, currency: 'EUR' })]);
+			expect(res.items('Current usage')).toEqual([expect.objectContaining({ metric_code: 'api_calls', units: 1200, events_count: 1200, amount: 24, currency: 'EUR', external_customer_id: 'cus_demo_1', external_subscription_id: 'sub_demo_1' })]);
+			// Simplify keeps ten fields: the amount in the currency's unit, not in cents.
+			expect(Object.keys(res.items('Current usage')[0]).sort()).toEqual(['amount', 'currency', 'events_count', 'external_customer_id', 'external_subscription_id', 'from_datetime', 'metric_code', 'metric_name', 'to_datetime', 'units']);
 			const alerts = res.items('Compose the alert (connect Slack or email here)');
 			expect(alerts).toHaveLength(1);
 			expect(alerts[0]).toMatchObject({ customer: 'cus_demo_1', units: 1200 });
