@@ -23,7 +23,7 @@ const SUITES = [
 	['unit', 'test:unit'],
 	['verify', 'verify'],
 	['e2e', 'test:e2e', 'n8n 1.x + 2.x'],
-	['queue', 'test:queue', 'redis + postgres (apt-get once), 3 n8n processes per version'],
+	['queue', 'test:queue', 'redis + postgres (apt-get once), 5 n8n processes per version (main, 2 workers, 2 webhook)'],
 	['journeys', 'test:journeys', 'chromium (apt-get once), 1 n8n + 1 browser per version, 5 journeys each'],
 ];
 
