@@ -1,8 +1,6 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import { lagoRequest } from '../../shared/transport';
-
-const PER_PAGE = 50;
+import { readPickerPage, rowMatches } from './listPage';
 
 /** A customer as the picker shows it: the name when Lago has one, always the external ID the node sends. */
 function label(customer: IDataObject): string {
@@ -16,18 +14,17 @@ function label(customer: IDataObject): string {
  * email). The page is also narrowed here, so a Lago that ignores the term still shows only matching customers.
  */
 export async function searchCustomers(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
-	const page = Number(paginationToken) > 0 ? Number(paginationToken) : 1;
-	const qs: IDataObject = { page, per_page: PER_PAGE };
 	const needle = filter?.trim() ?? '';
-	if (needle) qs.search_term = needle;
-	const body = await lagoRequest.call(this, { method: 'GET', path: '/customers', qs }, { operation: 'listCustomers' }, { maxAttempts: 3, maxRetryTimeMs: 10_000, initialDelayMs: 300 });
-	const customers = Array.isArray(body.customers) ? (body.customers as IDataObject[]) : [];
+	const { rows, paginationToken: next } = await readPickerPage.call(
+		this,
+		{ path: '/customers', key: 'customers', operation: 'listCustomers', qs: needle ? { search_term: needle } : undefined },
+		paginationToken,
+	);
 	const lower = needle.toLowerCase();
-	const nextPage = (body.meta as IDataObject | undefined)?.next_page;
 	return {
-		results: customers
-			.filter((c) => !lower || [c.external_id, c.name, c.firstname, c.lastname, c.email].some((v) => typeof v === 'string' && v.toLowerCase().includes(lower)))
+		results: rows
+			.filter((c) => rowMatches(c, ['external_id', 'name', 'firstname', 'lastname', 'email'], lower))
 			.map((c) => ({ name: label(c), value: String(c.external_id), description: typeof c.email === 'string' && c.email ? c.email : undefined })),
-		paginationToken: typeof nextPage === 'number' ? String(nextPage) : undefined,
+		paginationToken: next,
 	};
 }

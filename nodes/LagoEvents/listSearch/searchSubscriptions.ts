@@ -1,8 +1,6 @@
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import { lagoRequest } from '../../shared/transport';
-
-const PER_PAGE = 50;
+import { readPickerPage, rowMatches } from './listPage';
 
 /**
  * The customer the picker lists subscriptions for, when the editor can know it (not an expression): the text of a
@@ -21,17 +19,16 @@ export function pickerCustomer(value: unknown): string | undefined {
  * filter narrows the page on external ID and plan code.
  */
 export async function searchSubscriptions(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
-	const page = Number(paginationToken) > 0 ? Number(paginationToken) : 1;
-	const qs: IDataObject = { page, per_page: PER_PAGE };
 	const customer = pickerCustomer(this.getCurrentNodeParameter('externalCustomerId'));
-	if (customer) qs.external_customer_id = customer;
-	const body = await lagoRequest.call(this, { method: 'GET', path: '/subscriptions', qs }, { operation: 'listSubscriptions', externalCustomerId: customer }, { maxAttempts: 3, maxRetryTimeMs: 10_000, initialDelayMs: 300 });
-	const subscriptions = Array.isArray(body.subscriptions) ? (body.subscriptions as IDataObject[]) : [];
+	const { rows, paginationToken: next } = await readPickerPage.call(
+		this,
+		{ path: '/subscriptions', key: 'subscriptions', operation: 'listSubscriptions', qs: customer ? { external_customer_id: customer } : undefined, externalCustomerId: customer },
+		paginationToken,
+	);
 	const needle = filter?.trim().toLowerCase() ?? '';
-	const nextPage = (body.meta as IDataObject | undefined)?.next_page;
 	return {
-		results: subscriptions
-			.filter((s) => !needle || [s.external_id, s.name, s.plan_code, s.external_customer_id].some((v) => typeof v === 'string' && v.toLowerCase().includes(needle)))
+		results: rows
+			.filter((s) => rowMatches(s, ['external_id', 'name', 'plan_code', 'external_customer_id'], needle))
 			.map((s) => {
 				const label = typeof s.name === 'string' && s.name.trim() !== '' ? `${s.name} (${String(s.external_id)})` : String(s.external_id);
 				return {
@@ -40,6 +37,6 @@ export async function searchSubscriptions(this: ILoadOptionsFunctions, filter?: 
 					description: typeof s.status === 'string' ? `Status: ${s.status}` : undefined,
 				};
 			}),
-		paginationToken: typeof nextPage === 'number' ? String(nextPage) : undefined,
+		paginationToken: next,
 	};
 }
