@@ -21,8 +21,9 @@ export const MAX_JWT_LENGTH = 32 * 1024 * 1024;
 /** base64 of a SHA-256 digest is 44 characters. */
 const MAX_HMAC_LENGTH = 256;
 
+/** The bytes of a part that is wholly base64url and not empty; undefined otherwise (Node's decoder would take more). */
 function base64UrlDecode(part: string): Buffer | undefined {
-	if (part === '' || !/^[A-Za-z0-9_-]+$/.test(part)) return undefined;
+	if (!/^[A-Za-z0-9_-]+$/.test(part)) return undefined;
 	return Buffer.from(part, 'base64url');
 }
 
@@ -55,22 +56,25 @@ export function verifyJwt(token: unknown, rawBody: Buffer, publicKey: KeyObject)
 	const parts = token.trim().split('.');
 	if (parts.length !== 3) return false;
 	const [headerPart, payloadPart, signaturePart] = parts;
-	const header = parseJson(base64UrlDecode(headerPart)) as { alg?: unknown; typ?: unknown } | undefined;
+	// A header that is JSON but not an object (a string, a number, an array) has no `alg` and is refused like any other.
+	const header = parseJson(base64UrlDecode(headerPart)) as { alg?: unknown; typ?: unknown } | null | undefined;
 	// Only RS256: "none", HS256 (signed with the public key as a secret) and every other algorithm are refused.
-	if (!header || typeof header !== 'object' || header.alg !== 'RS256') return false;
+	if (!header || header.alg !== 'RS256') return false;
 	const signature = base64UrlDecode(signaturePart);
-	if (!signature) return false;
-	let valid = false;
-	try {
-		valid = verifySignature('RSA-SHA256', Buffer.from(`${headerPart}.${payloadPart}`), publicKey, signature);
-	} catch {
-		valid = false;
-	}
-	if (!valid) return false;
-	const payload = parseJson(base64UrlDecode(payloadPart)) as { data?: unknown } | undefined;
-	if (!payload || typeof payload !== 'object' || typeof payload.data !== 'string') return false;
+	if (!signature || !rs256Valid(Buffer.from(`${headerPart}.${payloadPart}`), publicKey, signature)) return false;
+	const payload = parseJson(base64UrlDecode(payloadPart)) as { data?: unknown } | null | undefined;
+	if (!payload || typeof payload.data !== 'string') return false;
 	const data = Buffer.from(payload.data, 'utf8');
 	return data.length === rawBody.length && timingSafeEqual(data, rawBody);
+}
+
+/** Whether `signature` is `publicKey`'s RS256 signature of `input`; false, never a throw, for a key that cannot verify it. */
+function rs256Valid(input: Buffer, publicKey: KeyObject, signature: Buffer): boolean {
+	try {
+		return verifySignature('RSA-SHA256', input, publicKey, signature);
+	} catch {
+		return false;
+	}
 }
 
 export function hmacSignature(rawBody: Buffer, hmacKey: string): string {

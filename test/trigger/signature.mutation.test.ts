@@ -38,6 +38,16 @@ describe('verifyJwt: every part must be base64url, whole', () => {
 	])('a validly signed token with %s is refused', (_name, token) => {
 		expect(verifyJwt(token(), raw, key)).toBe(false);
 	});
+	// Node's base64url decoder also reads standard base64 ('+' and '/'), so only the whole-part check refuses it: a
+	// part checked at its end only would decode to the very same header and pass.
+	test('a validly signed token whose header is standard base64 (with "/" and "+") is refused, though it decodes to the same header', () => {
+		const json = '{"alg":"RS256","kid":"??#>>"}';
+		const standard = Buffer.from(json).toString('base64').replace(/=+$/, '');
+		expect(standard).toBe('eyJhbGciOiJSUzI1NiIsImtpZCI6Ij8/Iz4+In0');
+		expect(Buffer.from(standard, 'base64url').toString('utf8')).toBe(json);
+		expect(verifyJwt(signed(b64url(json), payload), raw, key)).toBe(true);
+		expect(verifyJwt(signed(standard, payload), raw, key)).toBe(false);
+	});
 });
 
 describe('verifyJwt: header and claims', () => {
@@ -52,6 +62,15 @@ describe('verifyJwt: header and claims', () => {
 		['data as an array holding the body', () => signed(header, b64url(JSON.stringify({ data: [body] })))],
 	])('a validly signed token with %s is refused', (_name, token) => {
 		expect(verifyJwt(token(), raw, key)).toBe(false);
+	});
+
+	// verifyJwt takes any KeyObject; Node throws ("invalid digest") when asked to check RSA-SHA256 with an Ed25519 key.
+	test('a key that cannot check RS256 (Ed25519) refuses a validly signed token without throwing', () => {
+		const ed25519 = generateKeyPairSync('ed25519').publicKey;
+		const token = signed(header, payload);
+		expect(() => verifyJwt(token, raw, ed25519)).not.toThrow();
+		expect(verifyJwt(token, raw, ed25519)).toBe(false);
+		expect(verifyJwt(token, raw, key)).toBe(true);
 	});
 
 	test('a header that is null is refused without throwing', () => {
