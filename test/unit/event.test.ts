@@ -1,5 +1,6 @@
 import {
 	FieldError,
+	cachedZoneCount,
 	deriveTransactionId,
 	nowTimestamp,
 	parseIdentifier,
@@ -7,6 +8,7 @@ import {
 	parsePropertiesJson,
 	parsePropertiesKeyValue,
 	parseTimestamp,
+	wallClockFormat,
 } from '../../nodes/LagoEvents/shared/event';
 import { runStartedAt } from '../../nodes/LagoEvents/shared/parameters';
 
@@ -115,6 +117,37 @@ describe('parseTimestamp: a date without a zone, read in the workflow\'s time zo
 		expect(() => parseTimestamp('2026-11-01T10:00:00', 'Mars/Olympus')).toThrow(
 			'Timestamp "2026-11-01T10:00:00" has no time zone, and the workflow\'s time zone "Mars/Olympus" is unknown',
 		);
+	});
+});
+
+describe('wallClockFormat: one formatter per zone, a bounded number of zones', () => {
+	// Europe and America zones in the order read; 20 is past the cache's 16.
+	const zones = ['UTC', 'Europe/Paris', 'Europe/Berlin', 'Europe/London', 'Europe/Madrid', 'Europe/Rome', 'Europe/Oslo', 'Europe/Vienna', 'Europe/Lisbon', 'Europe/Dublin', 'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Toronto', 'America/Bogota', 'Asia/Tokyo', 'Asia/Kolkata', 'Australia/Sydney', 'Pacific/Chatham'];
+
+	test('the same zone gets the same formatter, read after read', () => {
+		const paris = wallClockFormat('Europe/Paris');
+		expect(wallClockFormat('Europe/Paris')).toBe(paris);
+		expect(parseTimestamp('2026-07-01T10:00:00', 'Europe/Paris')).toBe(Date.UTC(2026, 6, 1, 8) / 1000);
+		expect(wallClockFormat('Europe/Paris')).toBe(paris);
+		expect(paris.resolvedOptions().timeZone).toBe('Europe/Paris');
+	});
+
+	test('never more than 16 zones are held, and every zone still reads right after the cache starts over', () => {
+		const counts = zones.map((zone) => {
+			wallClockFormat(zone);
+			return cachedZoneCount();
+		});
+		expect(Math.max(...counts)).toBe(16);
+		expect(counts[counts.length - 1]).toBeLessThan(16);
+		expect(parseTimestamp('2026-01-01T00:00', 'Asia/Kolkata')).toBe(Date.UTC(2025, 11, 31, 18, 30) / 1000);
+		expect(parseTimestamp('2026-11-01', 'Europe/Paris')).toBe(Date.UTC(2026, 9, 31, 23) / 1000);
+	});
+
+	test('an unknown zone throws and takes no place in the cache', () => {
+		wallClockFormat('UTC');
+		const before = cachedZoneCount();
+		expect(() => wallClockFormat('Mars/Olympus')).toThrow(RangeError);
+		expect(cachedZoneCount()).toBe(before);
 	});
 });
 
