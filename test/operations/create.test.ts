@@ -63,7 +63,7 @@ describe('Send: the request', () => {
 		]);
 	});
 
-	test('resolves expressions per item and sends items in input order', async () => {
+	test("resolves expressions per item: each item's own event is sent, and the output is in input order", async () => {
 		const result = await send(
 			{
 				externalSubscriptionId: '={{ $json.sub }}',
@@ -81,7 +81,10 @@ describe('Send: the request', () => {
 			},
 		);
 		expect(result.error).toBeUndefined();
-		expect(mock.requests.map((r) => r.body.event)).toEqual([
+		// The three requests are in flight together (Parallel Requests defaults to 32) and may arrive in any order, so
+		// they are compared by transaction id; the output below must still follow the input.
+		const sent = mock.requests.map((r) => r.body.event).sort((x, y) => x.transaction_id.localeCompare(y.transaction_id));
+		expect(sent).toEqual([
 			{ transaction_id: 'a-1', external_subscription_id: 'sub_a', code: 'storage_gb', timestamp: 1700000000, properties: { gb: 1 } },
 			{ transaction_id: 'b-1', external_subscription_id: 'sub_b', code: 'storage_gb', timestamp: 1700000001.5, properties: { gb: '2.5' } },
 			{ transaction_id: 'c-1', external_subscription_id: 'sub_c', code: 'api_calls', timestamp: 1700000002, properties: { gb: 3 } },
@@ -120,10 +123,13 @@ describe('Send: the request', () => {
 describe('Send: derived transaction id and timestamp', () => {
 	test('an empty Transaction ID is derived from execution, node, run and item, and returned', async () => {
 		const result = await send({ timestamp: '1700000000' }, { items: [{}, {}] });
-		const ids = mock.requests.map((r) => r.body.event.transaction_id);
-		expect(ids[0]).toMatch(/^n8n-exec-1001-[0-9a-f]{8}-0-0$/);
-		expect(ids[1]).toMatch(/^n8n-exec-1001-[0-9a-f]{8}-0-1$/);
-		expect(result.json.map((j) => j.transaction_id)).toEqual(ids);
+		// The mock echoes each request's event, so output item i carries the id item i's request sent.
+		const returned = result.json.map((j) => j.transaction_id as string);
+		expect(returned[0]).toMatch(/^n8n-exec-1001-[0-9a-f]{8}-0-0$/);
+		expect(returned[1]).toMatch(/^n8n-exec-1001-[0-9a-f]{8}-0-1$/);
+		// The two requests are in flight together and may arrive in either order: the same ids, compared sorted.
+		const sent = mock.requests.map((r) => r.body.event.transaction_id as string);
+		expect([...sent].sort()).toEqual([...returned].sort());
 	});
 
 	test('the derived id is the same when the node runs again in the same execution run, and differs across runs and executions', async () => {
@@ -192,7 +198,8 @@ describe('Send: bad input and Continue On Fail', () => {
 			{ continueOnFail: true, items: [{ id: 'a', at: 1700000000 }, { id: 'b', at: 'yesterday' }, { id: 'c', at: 1700000002 }] },
 		);
 		expect(result.error).toBeUndefined();
-		expect(mock.requests.map((r) => r.body.event.transaction_id)).toEqual(['a', 'c']);
+		// Items 0 and 2 are in flight together and may arrive in either order.
+		expect(mock.requests.map((r) => r.body.event.transaction_id).sort()).toEqual(['a', 'c']);
 		expect(result.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(result.json[1].error).toBe('Timestamp "yesterday" is not a date Lago can use [item 1]');
 		expect(result.json[0].transaction_id).toBe('a');
