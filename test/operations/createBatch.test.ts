@@ -303,9 +303,10 @@ describe('Send Batch with Parallel Requests', () => {
 	});
 
 	test('Parallel Requests "2" from an expression is read as 2', async () => {
-		// Six batches, each held 30 ms in front of the sandbox: at most 2 overlap, not the default 4 and not 1.
+		// Six batches, each held 300 ms in front of the sandbox (a busy machine outran 30 ms): at most 2 overlap, not the
+		// default 4 and not 1.
 		let result!: Awaited<ReturnType<typeof sendBatch>>;
-		const most = await throughProxy(sandbox(), 30, async (credentials) => (result = await sendBatch(makeItems(600), { options: { parallelRequests: '={{ "2" }}' } }, { credentials })));
+		const most = await throughProxy(sandbox(), 300, async (credentials) => (result = await sendBatch(makeItems(600), { options: { parallelRequests: '={{ "2" }}' } }, { credentials })));
 		expect(result.error).toBeUndefined();
 		expect(most).toBe(2);
 		expect(batchRequests()).toHaveLength(6);

@@ -126,7 +126,9 @@ describe('Send with Parallel Requests', () => {
 describe('Send Batch with the default Parallel Requests', () => {
 	test('up to 4 batches are in flight by default', async () => {
 		let result!: Awaited<ReturnType<typeof run>>;
-		const most = await throughProxy(30, async (credentials) => (result = await run('createBatch', makeItems(2000), {}, { credentials })));
+		// Each batch held 300 ms (20 batches, about 1.5 s): a 30 ms hold let a busy machine answer a batch before the
+		// fourth had started.
+		const most = await throughProxy(300, async (credentials) => (result = await run('createBatch', makeItems(2000), {}, { credentials })));
 		expect(result.error).toBeUndefined();
 		expect(most).toBe(4);
 		expect(eventRequests()).toHaveLength(20);
