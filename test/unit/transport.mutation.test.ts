@@ -5,15 +5,17 @@ import { RateLimiter } from '../../nodes/shared/rateLimiter';
 import {
 	CredentialError,
 	DEFAULT_RETRY,
+	lagoRequest,
 	networkErrorCode,
 	rateLimitGate,
 	rateLimitResetMs,
 	resolveBaseUrl,
+	responseError,
 	retryPolicyFromOptions,
 	runRateLimiter,
 	sendToLago,
 } from '../../nodes/shared/transport';
-import type { LagoRequest, RetryPolicy } from '../../nodes/shared/transport';
+import type { LagoRequest, LagoResponse, RetryPolicy } from '../../nodes/shared/transport';
 
 /**
  * Edges of the transport that transport.test.ts and the engine tests do not reach (issue 23, mutation score): exact
@@ -218,7 +220,9 @@ function fakeContext(answers: Answer[], { credentials = UNLIMITED, signal, logge
 		},
 	};
 	const send = (request: LagoRequest = POST, policy?: RetryPolicy, itemIndex?: number) => sendToLago.call(ctx as never, request, policy, itemIndex);
-	return { ctx, sent, warnings, send };
+	const request = (request: LagoRequest = POST, policy?: RetryPolicy, itemIndex?: number) =>
+		lagoRequest.call(ctx as never, request, { operation: 'create' }, policy, itemIndex);
+	return { ctx, sent, warnings, send, request };
 }
 
 /** The error a promise rejects with. */
@@ -527,5 +531,45 @@ describe("sendToLago: the run's rate-limit gate and cancellation", () => {
 		expect(slept).toEqual([3000]);
 		// The gate was passed again, and a slot taken again, after the wait.
 		expect(takes).toBe(2);
+	});
+});
+
+describe('responseError: the retry history', () => {
+	const response = (status: number, attempts: number, elapsedMs = 2340): LagoResponse => ({
+		status,
+		body: { status, error: status === 503 ? 'Service Unavailable' : 'Bad Request' },
+		headers: {},
+		attempts,
+		ambiguous: false,
+		elapsedMs,
+	});
+
+	test('added after retries spent on a retryable status, with the tries, the time and the last status', () => {
+		expect(responseError(NODE, response(503, 3), { operation: 'create' }, 1).message).toBe(
+			'Lago had a server error (503 Service Unavailable), after 3 attempts over 2.3 s (last status 503) [item 1]',
+		);
+	});
+
+	test('not added when there was one attempt, or when the status is not retried', () => {
+		expect(responseError(NODE, response(503, 1), { operation: 'create' }).message).toBe('Lago had a server error (503 Service Unavailable)');
+		expect(responseError(NODE, response(400, 3), { operation: 'create' }).message).not.toContain('attempts');
+	});
+});
+
+describe("lagoRequest: 2xx is success, and only an object body is Lago's answer", () => {
+	test.each([
+		['a JSON object', 200, '{"event":{"lago_id":"l1"}}', { event: { lago_id: 'l1' } }],
+		['299', 299, '{"a":1}', { a: 1 }],
+		['an empty body', 204, '', {}],
+		['JSON null', 200, 'null', {}],
+		['text', 200, 'OK', {}],
+	])('%s', async (_name, code, body, expected) => {
+		expect(await fakeContext([status(code, {}, body)]).request()).toStrictEqual(expected);
+	});
+
+	test.each([199, 300])('%d is an error', async (code) => {
+		const error = await rejection(fakeContext([status(code, {}, '{"a":1}')]).request(POST, DEFAULT_RETRY, 0));
+		expect(error.httpCode).toBe(String(code));
+		expect(error.message).toMatch(/\[item 0\]$/);
 	});
 });
