@@ -39,11 +39,13 @@ export const keepsLagoCloudLimits = (credentials: LagoCredentials): boolean => c
 export class CredentialError extends Error {}
 
 function parseUrl(text: string): URL | undefined {
+	let url: URL | undefined;
 	try {
-		return new URL(text);
+		url = new URL(text);
 	} catch {
-		return undefined;
+		// Not a URL: url stays undefined.
 	}
+	return url;
 }
 
 /** `https://lago.example.com`, with or without a trailing `/` or `/api/v1`, all mean `https://lago.example.com/api/v1`. */
@@ -61,7 +63,8 @@ export function resolveBaseUrl(credentials: LagoCredentials): string {
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
 		throw new CredentialError(`The Base URL "${raw}" in the Lago API credential must start with http:// or https://.`);
 	}
-	if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+	// A non-empty url.search or url.hash implies a `?` or `#` in raw; raw also catches the empty `?` and `#` the URL drops.
+	if (raw.includes('?') || raw.includes('#')) {
 		throw new CredentialError(`The Base URL "${raw}" in the Lago API credential must not contain a query string or a #fragment.`);
 	}
 	if (url.username || url.password) {
@@ -114,7 +117,8 @@ export function backoffDelay(retry: number, policy: RetryPolicy, random: () => n
 export function rateLimitResetMs(headers: IDataObject | undefined): number | undefined {
 	const raw = headers?.['x-ratelimit-reset'];
 	const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
-	if (raw === undefined || raw === null || raw === '' || !Number.isFinite(seconds) || seconds < 0) return undefined;
+	// No header: Number(undefined) is NaN. null and '' would read as 0, so they are ruled out by name.
+	if (raw === null || raw === '' || !Number.isFinite(seconds) || seconds < 0) return undefined;
 	return Math.ceil(seconds * 1000);
 }
 
