@@ -80,8 +80,9 @@ describe('Send Batch: a resent batch rejected again', () => {
 		const result = await send(['a', 'b', 'c'], {}, { continueOnFail: true });
 		expect(mock.requests.map(sentIds)).toEqual([['a', 'b', 'c'], ['a', 'c']]);
 		expect(result.error).toBeUndefined();
-		expect(result.json[0]).toMatchObject({ transaction_id: 'a', error_details: { timestamp: ['invalid_format'] } });
-		expect(result.json[1]).toMatchObject({ transaction_id: 'b', error_details: { code: ['invalid'] } });
+		expect(result.json[0]).toMatchObject({ transaction_id: 'a', lago_code: 'validation_errors', error_details: { timestamp: ['invalid_format'] } });
+		expect(result.json[1]).toMatchObject({ transaction_id: 'b', lago_code: 'validation_errors', error_details: { code: ['invalid'] } });
+		expect(result.json[1].error).toBe('Lago rejected the event: Billable Metric Code invalid [item 1]');
 		expect(result.json[2]).toEqual({
 			error: 'Not ingested: Lago rejected the batch again after the bad events were removed [item 2]',
 			description: `Lago's answer to the resent batch: {"0":{"timestamp":["invalid_format"]}}. Run the workflow again; events already ingested are recognised by their transaction ID.`,
@@ -126,9 +127,39 @@ describe('Send Batch: which rejections are split by position', () => {
 		handler = () => ({ status: 400, body: { status: 400, error: 'Bad request', code: 'bad_request', error_details: { '1': { code: ['invalid'] } } } });
 		const result = await send(['a', 'b', 'c'], {}, { continueOnFail: true });
 		expect(mock.requests).toHaveLength(1);
-		expect(result.json.map((j) => j.error)).toEqual([expect.stringMatching(/\[item 0\]$/), expect.stringMatching(/\[item 1\]$/), expect.stringMatching(/\[item 2\]$/)]);
-		expect(result.json[0].error?.toString().replace(' [item 0]', '')).toBe(result.json[1].error?.toString().replace(' [item 1]', ''));
+		expect(result.json.map((j) => j.error)).toEqual([0, 1, 2].map((i) => `Lago could not read the request (400): Bad request [item ${i}]`));
+		expect(result.json.map((j) => j.lago_code)).toEqual(['bad_request', 'bad_request', 'bad_request']);
 		expect(result.json.map((j) => j.transaction_id)).toEqual(['a', 'b', 'c']);
+	});
+
+	test('with On Duplicate = Fail, a duplicate gets an error naming its transaction and the rest is resent', async () => {
+		handler = (req, i) => (i === 0 ? { status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { '0': duplicate } } } : accepted(req));
+		const result = await send(['a', 'b'], { onDuplicate: 'fail' }, { continueOnFail: true });
+		expect(mock.requests.map(sentIds)).toEqual([['a', 'b'], ['b']]);
+		expect(result.json[0]).toMatchObject({ error: 'Transaction ID "a" was already ingested by Lago [item 0]', lago_code: 'validation_errors', transaction_id: 'a' });
+		expect(result.json[1]).toMatchObject({ transaction_id: 'b', lago_id: expect.any(String) });
+	});
+
+	test('a batch of only duplicates is not resent, and batches that fill Batch Size exactly leave no empty request', async () => {
+		handler = (req) => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: Object.fromEntries(sentIds(req).map((_, n) => [String(n), duplicate])) } });
+		const result = await send(['a', 'b', 'c', 'd'], { batchSize: 2, parallelRequests: 1 });
+		expect(result.error).toBeUndefined();
+		expect(mock.requests.map(sentIds)).toEqual([['a', 'b'], ['c', 'd']]);
+		expect(result.json).toEqual(['a', 'b', 'c', 'd'].map((tx) => ({ ...sentEvent(tx), already_ingested: true })));
+	});
+
+	test("a whole-batch error is described for Send Batch", async () => {
+		handler = () => ({ status: 404, body: { status: 404, error: 'Not Found', code: 'subscription_not_found' } });
+		const result = await send(['a'], {}, { continueOnFail: true });
+		expect(result.json[0]).toMatchObject({ error: 'Lago found no active subscription with external ID [item 0]', lago_code: 'subscription_not_found' });
+		expect(String(result.json[0].description)).toMatch(/^Send Batch needs a subscription that is active now\./);
+	});
+
+	test("a rejected event is described for Send Batch, with its own metric and subscription", async () => {
+		handler = () => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { '0': { code: ['does_not_match_an_instant_charge'] } } } });
+		const result = await send(['a'], {}, { continueOnFail: true });
+		expect(result.json[0].error).toBe('Billable metric "api_calls" has no pay-in-advance charge on the plan of subscription "sub_1" [item 0]');
+		expect(String(result.json[0].description)).toMatch(/^Send Batch only works for metrics charged in advance\./);
 	});
 
 	test('a 422 that is not JSON fails the whole batch, once', async () => {
