@@ -43,6 +43,23 @@ describe('the body n8n hands the node', () => {
 		expect(r).toMatchObject({ status: 200, responseBody: { message: 'Workflow was started' }, items: [JSON.parse(body)] });
 	});
 
+	test('a body n8n has already read is not read again', async () => {
+		const t = await activeTrigger();
+		const body = payload();
+		let reads = 0;
+		const r = await t.deliver({
+			body,
+			headers: signed(body),
+			adjustRequest: (req) => {
+				req.readRawBody = async () => {
+					reads++;
+				};
+			},
+		});
+		expect(reads).toBe(0);
+		expect(r).toMatchObject({ status: 200, items: [JSON.parse(body)] });
+	});
+
 	test('a body kept as text instead of bytes is refused: only the exact bytes can be verified', async () => {
 		const t = await activeTrigger();
 		const body = payload();
@@ -127,6 +144,48 @@ describe('the organisation', () => {
 		const body = payload();
 		expect(await t.deliver({ body, headers: signed(body, 'hmac') })).toMatchObject({ status: 503, responseBody: { message: 'Service Unavailable' }, items: undefined });
 		expect(t.staticData.organizationId).toBeUndefined();
+	});
+});
+
+describe('the warnings count what they refused', () => {
+	let offset = 0;
+	beforeEach(() => {
+		offset = 0;
+		const realNow = Date.now.bind(Date);
+		jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+	});
+	afterEach(() => jest.restoreAllMocks());
+
+	test("webhooks of another organisation: one line at once, the next minute one with the count", async () => {
+		const t = await activeTrigger();
+		for (let i = 0; i < 3; i++) {
+			const body = payload({ organization_id: 'another-org', n: i });
+			expect((await t.deliver({ body, headers: signed(body) })).status).toBe(401);
+		}
+		offset = 61_000;
+		const body = payload({ organization_id: 'another-org', n: 3 });
+		await t.deliver({ body, headers: signed(body) });
+		expect(warnings(t)).toEqual([
+			`Lago Trigger: refused 1 signed webhook from another Lago organisation than this trigger's (${ORGANIZATION_ID}) in the last minute`,
+			`Lago Trigger: refused 3 signed webhooks from another Lago organisation than this trigger's (${ORGANIZATION_ID}) in the last minute`,
+		]);
+	});
+
+	test('an organisation that cannot be read: the next minute, one line with the count', async () => {
+		const mock = await startMock(() => ({ status: 401, body: { status: 401, error: 'Unauthorized' } }));
+		try {
+			const t = hmacTrigger(mock.url, {}, null);
+			for (let i = 0; i < 3; i++) {
+				const body = payload({ n: i });
+				expect((await t.deliver({ body, headers: signed(body, 'hmac') })).status).toBe(503);
+			}
+			offset = 61_000;
+			const body = payload({ n: 3 });
+			await t.deliver({ body, headers: signed(body, 'hmac') });
+			expect(warnings(t)[1]).toMatch(/^Lago Trigger: answered 3 requests 503 in the last minute: could not read the Lago organisation this trigger belongs to: \S/);
+		} finally {
+			await mock.close();
+		}
 	});
 });
 
