@@ -122,7 +122,8 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 	const webhook = payload as IDataObject;
 
 	const data = this.getWorkflowStaticData('node') as TriggerStaticData;
-	let organizationId = typeof data.organizationId === 'string' && data.organizationId ? data.organizationId : undefined;
+	// An empty id is read again, as a missing one is.
+	let organizationId = typeof data.organizationId === 'string' ? data.organizationId : undefined;
 	if (!organizationId) {
 		try {
 			organizationId = await lookUpOrganisationId.call(this, resolveBaseUrl(credentials), String(credentials.apiKey ?? ''));

@@ -127,6 +127,15 @@ describe('the organisation', () => {
 		expect(t.staticData.organizationId).toBe(ORGANIZATION_ID);
 	});
 
+	test('an empty organisation id in the static data is read again from Lago', async () => {
+		handler = () => ok({ webhook_endpoints: [{ lago_organization_id: ORGANIZATION_ID }] });
+		const t = hmacTrigger(mock.url, {}, '');
+		const body = payload();
+		expect(await t.deliver({ body, headers: signed(body, 'hmac') })).toMatchObject({ status: 200, items: [JSON.parse(body)] });
+		expect(mock.requests).toHaveLength(1);
+		expect(t.staticData.organizationId).toBe(ORGANIZATION_ID);
+	});
+
 	test('an organisation that cannot be read answers 503, logs why, and starts nothing', async () => {
 		handler = () => ({ status: 401, body: { status: 401, error: 'Unauthorized' } });
 		const t = hmacTrigger(mock.url, {}, null);
