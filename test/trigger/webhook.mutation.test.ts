@@ -101,6 +101,48 @@ describe('the body n8n hands the node', () => {
 	});
 });
 
+describe('the signature headers', () => {
+	const keyFetches = () => suite.sandbox.requests.filter((r) => r.path.endsWith('json_public_key')).length;
+	afterEach(() => jest.restoreAllMocks());
+
+	test('HMAC: a delivery that names another algorithm is refused, even with a valid HMAC signature', async () => {
+		const t = new TriggerUnderTest(suite.params({ signatureAlgorithm: 'hmac' }), suite.credentials(), { workflowId: suite.workflowId(), staticData: { 'node:Lago Trigger': { organizationId: ORGANIZATION_ID } } });
+		const body = payload();
+		const headers = { ...signed(body, 'hmac'), 'X-Lago-Signature-Algorithm': 'jwt' };
+		expect(await t.deliver({ body, headers })).toMatchObject({ status: 401, responseBody: { message: 'Unauthorized' }, items: undefined });
+	});
+
+	test.each(['hmac', 'jwt'] as const)('%s: a delivery naming the algorithm but without a signature is refused (401, not an error)', async (algorithm) => {
+		const t = new TriggerUnderTest(suite.params({ signatureAlgorithm: algorithm }), suite.credentials(), { workflowId: suite.workflowId(), staticData: { 'node:Lago Trigger': { organizationId: ORGANIZATION_ID } } });
+		const body = payload();
+		const headers = { ...signed(body, algorithm), 'X-Lago-Signature': undefined };
+		expect(await t.deliver({ body, headers })).toMatchObject({ status: 401, responseBody: { message: 'Unauthorized' }, items: undefined });
+		expect(warnings(t)).toEqual([`Lago Trigger: refused 1 request without a valid Lago ${algorithm.toUpperCase()} signature (401) in the last minute`]);
+	});
+
+	test.each([
+		['two parts', 'aaa.bbb'],
+		['a character before the first part', '!aaa.bbb.ccc'],
+		['a character after the last part', 'aaa.bbb.ccc!'],
+	])('JWT: a signature of %s is refused without fetching the key again, even when the key could be refreshed', async (_what, signature) => {
+		const t = await activeTrigger();
+		const before = keyFetches();
+		const realNow = Date.now.bind(Date);
+		jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 120_000);
+		const body = payload();
+		expect(await t.deliver({ body, headers: { ...signed(body), 'X-Lago-Signature': signature } })).toMatchObject({ status: 401, items: undefined });
+		expect(keyFetches()).toBe(before);
+	});
+
+	test('JWT: a valid signature with spaces around it verifies', async () => {
+		const t = await activeTrigger();
+		const body = payload();
+		const headers = signed(body);
+		const r = await t.deliver({ body, headers: { ...headers, 'X-Lago-Signature': ` ${headers['X-Lago-Signature']} ` } });
+		expect(r).toMatchObject({ status: 200, items: [JSON.parse(body)] });
+	});
+});
+
 describe('the HMAC key', () => {
 	test("the credential's HMAC key is used without the spaces around it", async () => {
 		const t = new TriggerUnderTest(suite.params({ signatureAlgorithm: 'hmac' }), suite.credentials({ webhookHmacKey: `  ${HMAC_KEY}\n` }), { workflowId: suite.workflowId(), staticData: { 'node:Lago Trigger': { organizationId: ORGANIZATION_ID } } });
