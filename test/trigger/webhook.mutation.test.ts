@@ -294,6 +294,30 @@ describe('events.errors', () => {
 	});
 });
 
+describe('the look-up budget boundary', () => {
+	let mock: MockLago;
+	afterEach(async () => {
+		jest.restoreAllMocks();
+		await mock.close();
+	});
+
+	test('a look-up starting exactly 20 s after the first still goes out; one after does not', async () => {
+		// A clock that only moves when Lago answers: the first answer moves it to the 20 s mark, the second past it.
+		const start = Date.now();
+		let now = start;
+		jest.spyOn(Date, 'now').mockImplementation(() => now);
+		mock = await startMock((req, i) => {
+			now = start + 20_000 + i;
+			return ok({ event: { transaction_id: decodeURIComponent(req.path.split('/').pop() ?? '') } });
+		});
+		const t = hmacTrigger(mock.url, { options: { lookUpEvents: true } });
+		const body = eventsErrors({ invalid_code: ['first', 'second', 'third'] });
+		const r = await t.deliver({ body, headers: signed(body, 'hmac') });
+		expect(mock.requests.map((q) => q.path)).toEqual(['/api/v1/events/first', '/api/v1/events/second']);
+		expect(r.items?.map((i) => i.lookup_error === undefined)).toEqual([true, true, false]);
+	});
+});
+
 describe('which deliveries count as the same', () => {
 	test('two different bodies under one unique key: the second is a retry of the first', async () => {
 		const t = await activeTrigger();
