@@ -252,6 +252,24 @@ describe('events.errors', () => {
 		await mock.close();
 	});
 
+	test('without Look Up Events the failed events are items as Lago named them, and nothing is looked up', async () => {
+		const t = hmacTrigger(mock.url, { options: { splitEventErrors: true } });
+		const body = eventsErrors({ invalid_code: ['a', 'b'] });
+		const r = await t.deliver({ body, headers: signed(body, 'hmac') });
+		expect(r.items?.map((i) => [i.transaction_id, i.error, 'event' in i])).toEqual([
+			['a', 'invalid_code', false],
+			['b', 'invalid_code', false],
+		]);
+		expect(mock.requests).toHaveLength(0);
+	});
+
+	test('only an events.errors webhook is split: another type carrying an events_errors field is one item', async () => {
+		const t = hmacTrigger(mock.url, { options: { splitEventErrors: true, lookUpEvents: true } });
+		const body = payload({ events_errors: { invalid_code: ['a', 'b'] } });
+		expect((await t.deliver({ body, headers: signed(body, 'hmac') })).items).toEqual([JSON.parse(body)]);
+		expect(mock.requests).toHaveLength(0);
+	});
+
 	test('events.errors naming no failed event is one item, the payload', async () => {
 		const t = hmacTrigger(mock.url, { options: { lookUpEvents: true } });
 		const body = eventsErrors({ invalid_code: [], missing_aggregation_property: [] });
