@@ -189,6 +189,15 @@ describe('the organisation', () => {
 		expect(t.staticData.organizationId).toBeUndefined();
 	});
 
+	test("Lago's key that cannot be fetched answers 503 and logs why", async () => {
+		handler = () => ({ status: 401, body: { status: 401, error: 'Unauthorized' } });
+		const t = hmacTrigger(mock.url, { signatureAlgorithm: 'jwt' });
+		const body = payload();
+		expect(await t.deliver({ body, headers: signed(body) })).toMatchObject({ status: 503, responseBody: { message: 'Service Unavailable' }, items: undefined });
+		expect(mock.requests.map((r) => r.path)).toEqual(['/api/v1/webhooks/json_public_key']);
+		expect(warnings(t)).toEqual([expect.stringMatching(/^Lago Trigger: answered 1 request 503 in the last minute: could not check webhook signatures: \S/)]);
+	});
+
 	test('Lago showing no organisation answers 503 and stores nothing', async () => {
 		handler = () => ok({ webhook_endpoints: [] });
 		const t = hmacTrigger(mock.url, {}, null);
