@@ -60,6 +60,8 @@ export class FakeResponse {
 export interface Delivery {
 	body: string | Buffer;
 	headers?: Record<string, string | undefined>;
+	/** Changes the request n8n hands the node (e.g. a body n8n has not read yet, a header given as a list). */
+	adjustRequest?: (req: { headers: Record<string, unknown>; rawBody?: unknown; readRawBody?: () => Promise<void> }) => void;
 }
 
 export interface DeliveryResult {
@@ -179,7 +181,7 @@ export class TriggerUnderTest {
 	}
 
 	/** One request to the trigger's URL, as n8n's webhook server hands it to the node. */
-	async deliver({ body, headers = {} }: Delivery): Promise<DeliveryResult> {
+	async deliver({ body, headers = {}, adjustRequest }: Delivery): Promise<DeliveryResult> {
 		const rawBody = Buffer.isBuffer(body) ? body : Buffer.from(body);
 		const lowerHeaders: Record<string, string> = { 'content-type': 'application/json' };
 		for (const [k, v] of Object.entries(headers)) if (v !== undefined) lowerHeaders[k.toLowerCase()] = v;
@@ -190,7 +192,8 @@ export class TriggerUnderTest {
 			parsed = {};
 		}
 		const res = new FakeResponse();
-		const req = { headers: lowerHeaders, rawBody, body: parsed, params: {}, query: {} };
+		const req: { headers: Record<string, unknown>; rawBody?: unknown; body: unknown; params: object; query: object } = { headers: lowerHeaders, rawBody, body: parsed, params: {}, query: {} };
+		adjustRequest?.(req);
 		const ctx = this.captureLogs(
 			new WebhookContext(this.workflow, this.node, this.additionalData({ httpRequest: req, httpResponse: res } as never), 'webhook', this.webhookData(), [], null),
 		);
