@@ -97,8 +97,12 @@ interface TriggerStaticData extends IDataObject {
 export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const rawBody = await readRawBody(this);
 	const credentials = (await this.getCredentials('lagoApi')) as TriggerCredentials;
-	// Stryker disable next-line StringLiteral: n8n's Workflow fills every parameter from the description's default, so the fallback 'jwt' is never read
-	const algorithm = resolveAlgorithm(this.getNodeParameter('signatureAlgorithm', 'jwt') as string, credentials);
+	const chosen = this.getNodeParameter(
+		'signatureAlgorithm',
+		// Stryker disable next-line StringLiteral: n8n's Workflow fills every parameter from the description's default, so this fallback is never read
+		'jwt',
+	) as string;
+	const algorithm = resolveAlgorithm(chosen, credentials);
 	const refuse = () => {
 		warnQuietly(this.logger, 'unsigned', (n) => `Lago Trigger: refused ${n} request${n === 1 ? '' : 's'} without a valid Lago ${algorithm.toUpperCase()} signature (401) in the last minute`);
 		return unauthorized(this);
