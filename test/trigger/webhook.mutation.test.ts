@@ -198,6 +198,22 @@ describe('the organisation', () => {
 		expect(warnings(t)).toEqual([expect.stringMatching(/^Lago Trigger: answered 1 request 503 in the last minute: could not check webhook signatures: \S/)]);
 	});
 
+	test('two triggers on one Lago URL with different API keys each read, and accept, only their own organisation', async () => {
+		// Lago Cloud: one URL, one signing key, many organisations. The organisation read is kept per URL and API key.
+		handler = (req) => ok({ webhook_endpoints: [{ lago_organization_id: req.headers.authorization === 'Bearer key-of-a' ? 'org-a' : 'org-b' }] });
+		const trigger = (apiKey: string) =>
+			new TriggerUnderTest(suite.params({ signatureAlgorithm: 'hmac' }), suite.credentials({ baseUrl: mock.url, apiKey }), { workflowId: suite.workflowId(), staticData: {} });
+		const a = trigger('key-of-a');
+		const b = trigger('key-of-b');
+		const ofA = payload({ organization_id: 'org-a' });
+		const ofB = payload({ organization_id: 'org-b' });
+		expect(await a.deliver({ body: ofA, headers: signed(ofA, 'hmac') })).toMatchObject({ status: 200, items: [JSON.parse(ofA)] });
+		expect(await b.deliver({ body: ofA, headers: signed(ofA, 'hmac') })).toMatchObject({ status: 401, items: undefined });
+		expect(await b.deliver({ body: ofB, headers: signed(ofB, 'hmac') })).toMatchObject({ status: 200, items: [JSON.parse(ofB)] });
+		expect(mock.requests.map((r) => r.headers.authorization)).toEqual(['Bearer key-of-a', 'Bearer key-of-b']);
+		expect([a.staticData.organizationId, b.staticData.organizationId]).toEqual(['org-a', 'org-b']);
+	});
+
 	test('Lago showing no organisation answers 503 and stores nothing', async () => {
 		handler = () => ok({ webhook_endpoints: [] });
 		const t = hmacTrigger(mock.url, {}, null);
