@@ -38,16 +38,6 @@ export const keepsLagoCloudLimits = (credentials: LagoCredentials): boolean => c
 
 export class CredentialError extends Error {}
 
-function parseUrl(text: string): URL | undefined {
-	let url: URL | undefined;
-	try {
-		url = new URL(text);
-	} catch {
-		// Not a URL: url stays undefined.
-	}
-	return url;
-}
-
 /** `https://lago.example.com`, with or without a trailing `/` or `/api/v1`, all mean `https://lago.example.com/api/v1`. */
 export function resolveBaseUrl(credentials: LagoCredentials): string {
 	if (credentials.region === 'eu') return LAGO_CLOUD_EU;
@@ -56,10 +46,10 @@ export function resolveBaseUrl(credentials: LagoCredentials): string {
 	if (raw === '') {
 		throw new CredentialError('The Base URL in the Lago API credential is empty. Enter your Lago API URL, e.g. https://lago.example.com.');
 	}
-	const url = parseUrl(raw);
-	if (!url) {
+	if (!URL.canParse(raw)) {
 		throw new CredentialError(`The Base URL "${raw}" in the Lago API credential is not a URL. Enter it with http:// or https://, e.g. https://lago.example.com.`);
 	}
+	const url = new URL(raw);
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
 		throw new CredentialError(`The Base URL "${raw}" in the Lago API credential must start with http:// or https://.`);
 	}
