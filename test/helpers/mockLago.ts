@@ -86,3 +86,44 @@ export function lagoEvent(sent: any, n = 1): Record<string, unknown> {
 		created_at: '2026-11-27T10:00:00Z',
 	};
 }
+
+/** A mock Lago started before each test and closed after it (in a file, or in a describe), as `useMockLago` gives it. */
+export interface MockPerTest {
+	readonly url: string;
+	readonly requests: Recorded[];
+	/** How it answers; reset to the initial handler before each test, and a test may replace it. */
+	handler: Handler;
+	close(): Promise<void>;
+	/** A new mock on a new port, answering with `handler` (after a test closed the last one). */
+	restart(): Promise<void>;
+}
+
+export function useMockLago(initial: Handler): MockPerTest {
+	let current: MockLago | undefined;
+	const running = () => {
+		if (!current) throw new Error('useMockLago: no mock is running (use it inside a test)');
+		return current;
+	};
+	const mock: MockPerTest = {
+		handler: initial,
+		get url() {
+			return running().url;
+		},
+		get requests() {
+			return running().requests;
+		},
+		close: async () => current?.close(),
+		restart: async () => {
+			current = await startMock((req, i) => mock.handler(req, i));
+		},
+	};
+	beforeEach(async () => {
+		mock.handler = initial;
+		await mock.restart();
+	});
+	afterEach(async () => {
+		await current?.close();
+		current = undefined;
+	});
+	return mock;
+}

@@ -1,14 +1,7 @@
 import { API_KEY, runNode } from '../helpers/harness';
-import { lagoEvent, ok, startMock } from '../helpers/mockLago';
-import type { Handler, MockLago } from '../helpers/mockLago';
+import { lagoEvent, ok, useMockLago } from '../helpers/mockLago';
 
-let mock: MockLago;
-let handler: Handler;
-beforeEach(async () => {
-	handler = (req) => ok({ event: lagoEvent(req.body.event) });
-	mock = await startMock((req, i) => handler(req, i));
-});
-afterEach(async () => mock.close());
+const mock = useMockLago((req) => ok({ event: lagoEvent(req.body.event) }));
 
 // These tests script POST /events on a mock; the billable-metric check (which reads GET /billable_metrics first) has
 // its own tests in metricCheck.test.ts, so here it is off.
@@ -159,7 +152,7 @@ describe('Send: duplicates', () => {
 	const duplicate = () => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { transaction_id: ['value_already_exist'] } } });
 
 	test('On Duplicate = Succeed (default) outputs the event as sent with already_ingested', async () => {
-		handler = duplicate;
+		mock.handler = duplicate;
 		const result = await send({ transactionId: 'tx-dup', timestamp: '1700000000' });
 		expect(result.error).toBeUndefined();
 		expect(result.items).toEqual([
@@ -168,7 +161,7 @@ describe('Send: duplicates', () => {
 	});
 
 	test('On Duplicate = Fail makes it an error that names the id and the item', async () => {
-		handler = duplicate;
+		mock.handler = duplicate;
 		const result = await send({ transactionId: 'tx-dup', timestamp: '1700000000', options: { onDuplicate: 'fail' } });
 		expect(result.error?.message).toBe('Transaction ID "tx-dup" was already ingested by Lago [item 0]');
 		expect(result.error?.description).toContain('Lago error_details: {"transaction_id":["value_already_exist"]}');
@@ -176,7 +169,7 @@ describe('Send: duplicates', () => {
 	});
 
 	test('a duplicate answered to a retry after a broken connection is our own event, even with Fail', async () => {
-		handler = (_req, i) => (i === 0 ? { destroy: true } : duplicate());
+		mock.handler = (_req, i) => (i === 0 ? { destroy: true } : duplicate());
 		const result = await send({ transactionId: 'tx-ours', timestamp: '1700000000', options: { onDuplicate: 'fail', ...fast } });
 		expect(result.error).toBeUndefined();
 		expect(result.json[0]).toMatchObject({ transaction_id: 'tx-ours', already_ingested: true });
@@ -213,7 +206,7 @@ describe('Send: bad input and Continue On Fail', () => {
 	});
 
 	test('a Lago error becomes an error item with its code and details under Continue On Fail', async () => {
-		handler = () => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: 'expression_evaluation_failed: Variable: b not found' } });
+		mock.handler = () => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: 'expression_evaluation_failed: Variable: b not found' } });
 		const result = await send({ transactionId: 't', timestamp: '1700000000' }, { continueOnFail: true });
 		expect(result.json[0]).toMatchObject({
 			error: 'Lago rejected the event: expression_evaluation_failed: Variable: b not found [item 0]',
@@ -229,7 +222,7 @@ describe('Send: retries', () => {
 	test('429 waits for X-RateLimit-Reset and resends the identical body', async () => {
 		// Reset 1 s, back-off 1 ms: only a node that reads the header waits about a second before the resend.
 		const arrivals: number[] = [];
-		handler = (req, i) => {
+		mock.handler = (req, i) => {
 			arrivals.push(Date.now());
 			return i === 0 ? { status: 429, body: { status: 429, error: 'Too Many Requests' }, headers: { 'X-RateLimit-Reset': '1' } } : ok({ event: lagoEvent(req.body.event) });
 		};
@@ -243,7 +236,7 @@ describe('Send: retries', () => {
 	});
 
 	test('503 pages and dropped connections are retried with identical bodies, including the derived id and timestamp', async () => {
-		handler = (req, i) => (i === 0 ? { status: 503, raw: '<html>busy</html>' } : i === 1 ? { destroy: true } : ok({ event: lagoEvent(req.body.event) }));
+		mock.handler = (req, i) => (i === 0 ? { status: 503, raw: '<html>busy</html>' } : i === 1 ? { destroy: true } : ok({ event: lagoEvent(req.body.event) }));
 		const result = await send({ options: fast });
 		expect(result.error).toBeUndefined();
 		expect(mock.requests).toHaveLength(3);
@@ -252,21 +245,21 @@ describe('Send: retries', () => {
 	});
 
 	test.each([400, 401, 403, 404, 422])('status %d is never retried', async (status) => {
-		handler = () => ({ status, body: { status, error: 'x', code: status === 404 ? 'resource_not_found' : undefined } });
+		mock.handler = () => ({ status, body: { status, error: 'x', code: status === 404 ? 'resource_not_found' : undefined } });
 		const result = await send({ transactionId: 't', timestamp: '1700000000', options: fast });
 		expect(mock.requests).toHaveLength(1);
 		expect(result.error?.httpCode).toBe(String(status));
 	});
 
 	test('when retries run out the error says how many attempts, over how long, and the last status', async () => {
-		handler = () => ({ status: 503, body: { status: 503, error: 'Service Unavailable' } });
+		mock.handler = () => ({ status: 503, body: { status: 503, error: 'Service Unavailable' } });
 		const result = await send({ transactionId: 't', timestamp: '1700000000', options: { maxAttempts: 3, initialRetryDelay: 1 } });
 		expect(mock.requests).toHaveLength(3);
 		expect(result.error?.message).toMatch(/^Lago had a server error \(503 Service Unavailable\), after 3 attempts over \d+\.\d s \(last status 503\) \[item 0\]$/);
 	});
 
 	test('Max Retry Time bounds the waits: a long X-RateLimit-Reset is not waited for', async () => {
-		handler = () => ({ status: 429, body: { status: 429, error: 'Too Many Requests' }, headers: { 'X-RateLimit-Reset': '30' } });
+		mock.handler = () => ({ status: 429, body: { status: 429, error: 'Too Many Requests' }, headers: { 'X-RateLimit-Reset': '30' } });
 		const started = Date.now();
 		const result = await send({ transactionId: 't', timestamp: '1700000000', options: { maxRetryTime: 2 } });
 		expect(Date.now() - started).toBeLessThan(5000);
@@ -278,11 +271,11 @@ describe('Send: retries', () => {
 		await mock.close();
 		const result = await send({ transactionId: 't', timestamp: '1700000000', options: { maxAttempts: 2, initialRetryDelay: 1 } });
 		expect(result.error?.message).toMatch(/^Could not reach Lago: nothing is listening at 127\.0\.0\.1:\d+ \(connection refused\), after 2 attempts over \d+\.\d s \[item 0\]$/);
-		mock = await startMock((req, i) => handler(req, i));
+		await mock.restart();
 	});
 
 	test("n8n's Retry On Fail re-runs the node with the same derived transaction id", async () => {
-		handler = (req, i) => (i === 0 ? { status: 401, body: { status: 401, error: 'Unauthorized' } } : ok({ event: lagoEvent(req.body.event) }));
+		mock.handler = (req, i) => (i === 0 ? { status: 401, body: { status: 401, error: 'Unauthorized' } } : ok({ event: lagoEvent(req.body.event) }));
 		const result = await send({ timestamp: '1700000000' }, { retryOnFail: { maxTries: 2, waitBetweenTries: 0 } });
 		expect(result.error).toBeUndefined();
 		expect(mock.requests).toHaveLength(2);
@@ -290,7 +283,7 @@ describe('Send: retries', () => {
 	});
 
 	test("an empty Timestamp is the same on n8n's Retry On Fail attempt, 50 ms later", async () => {
-		handler = (req, i) => (i === 0 ? { status: 401, body: { status: 401, error: 'Unauthorized' } } : ok({ event: lagoEvent(req.body.event) }));
+		mock.handler = (req, i) => (i === 0 ? { status: 401, body: { status: 401, error: 'Unauthorized' } } : ok({ event: lagoEvent(req.body.event) }));
 		const before = Date.now();
 		const result = await send({}, { executionId: 'exec-retry-timestamp', retryOnFail: { maxTries: 2, waitBetweenTries: 50 } });
 		expect(result.error).toBeUndefined();
@@ -317,7 +310,7 @@ describe('Send: credential problems', () => {
 	});
 
 	test('a wrong key gives the 401 message, without the key', async () => {
-		handler = () => ({ status: 401, body: { status: 401, error: 'Unauthorized' } });
+		mock.handler = () => ({ status: 401, body: { status: 401, error: 'Unauthorized' } });
 		const result = await send({ transactionId: 't', timestamp: '1700000000' });
 		expect(result.error?.message).toBe('Lago rejected the API key (401 Unauthorized) [item 0]');
 		expect(JSON.stringify(result.run)).not.toContain(API_KEY);
@@ -328,7 +321,7 @@ describe('Send: a redirecting Base URL', () => {
 	// A self-hosted Lago behind a proxy that sends http:// to https://. Following a 301/302 turns the POST into a
 	// GET without a body; GET /api/v1/events lists events with 200, which would read as a successful send.
 	test.each([301, 302, 307, 308])('%i is an error naming the new address, and nothing is followed', async (status) => {
-		handler = (req) =>
+		mock.handler = (req) =>
 			req.method === 'POST' ? { status, headers: { Location: `${mock.url}/moved/api/v1/events` }, raw: '<html>Moved</html>' } : ok({ events: [], meta: {} });
 		const result = await send({ transactionId: 't', timestamp: '1700000000' }, { continueOnFail: true });
 		expect(mock.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/v1/events']);
@@ -339,7 +332,7 @@ describe('Send: a redirecting Base URL', () => {
 	});
 
 	test('Send Batch stops at the redirect and lists every item as not ingested', async () => {
-		handler = () => ({ status: 301, headers: { Location: 'https://lago.example.com/api/v1/events/batch' }, raw: 'Moved' });
+		mock.handler = () => ({ status: 301, headers: { Location: 'https://lago.example.com/api/v1/events/batch' }, raw: 'Moved' });
 		const result = await runNode({
 			baseUrl: mock.url,
 			items: [{ tx: 'a' }, { tx: 'b' }, { tx: 'c' }],

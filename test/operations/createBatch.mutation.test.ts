@@ -1,6 +1,6 @@
 import { runNode } from '../helpers/harness';
-import { lagoEvent, ok, startMock } from '../helpers/mockLago';
-import type { Handler, MockLago, Recorded } from '../helpers/mockLago';
+import { lagoEvent, ok, useMockLago } from '../helpers/mockLago';
+import type { Recorded } from '../helpers/mockLago';
 import { indexedErrors, parseBatchSize, parseParallelRequests } from '../../nodes/LagoEvents/resources/event/createBatch';
 
 /**
@@ -9,13 +9,7 @@ import { indexedErrors, parseBatchSize, parseParallelRequests } from '../../node
  * createBatch.ts would otherwise leave alive (issue 23).
  */
 
-let mock: MockLago;
-let handler: Handler;
-beforeEach(async () => {
-	handler = () => ok({});
-	mock = await startMock((req, i) => handler(req, i));
-});
-afterEach(async () => mock.close());
+const mock = useMockLago(() => ok({}));
 
 const parameters = {
 	operation: 'createBatch',
@@ -40,7 +34,7 @@ const duplicate = { transaction_id: ['value_already_exist'] };
 
 describe('Send Batch: what the stop error says', () => {
 	test('stopped at the first batch: nothing ingested and the other batches listed as not sent, on one line', async () => {
-		handler = () => ({ status: 400, body: { status: 400, error: 'Bad request', code: 'bad_request' } });
+		mock.handler = () => ({ status: 400, body: { status: 400, error: 'Bad request', code: 'bad_request' } });
 		const result = await send(['a', 'b', 'c', 'd', 'e', 'f'], { batchSize: 2, parallelRequests: 1 });
 		expect(mock.requests).toHaveLength(1);
 		const lines = result.error?.description?.split('\n') ?? [];
@@ -48,7 +42,7 @@ describe('Send Batch: what the stop error says', () => {
 	});
 
 	test('stopped at the last batch: the earlier batch is ingested and nothing is left unsent', async () => {
-		handler = (req, i) => (i === 0 ? accepted(req) : { status: 400, body: { status: 400, error: 'Bad request', code: 'bad_request' } });
+		mock.handler = (req, i) => (i === 0 ? accepted(req) : { status: 400, body: { status: 400, error: 'Bad request', code: 'bad_request' } });
 		const result = await send(['a', 'b', 'c', 'd'], { batchSize: 2, parallelRequests: 1 });
 		expect(mock.requests).toHaveLength(2);
 		expect(result.error?.message).toMatch(/\[item 2\]$/);
@@ -59,7 +53,7 @@ describe('Send Batch: what the stop error says', () => {
 
 	test('a resent batch rejected again stops the node with its own message, code and description', async () => {
 		// Lago flags the first event as a duplicate twice: the first answer and the answer to the resent batch.
-		handler = () => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { '0': duplicate } } });
+		mock.handler = () => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { '0': duplicate } } });
 		const result = await send(['a', 'b', 'c']);
 		expect(mock.requests.map(sentIds)).toEqual([['a', 'b', 'c'], ['b', 'c']]);
 		expect(result.error?.message).toBe('Not ingested: Lago rejected the batch again after the bad events were removed [item 2]');
@@ -73,7 +67,7 @@ describe('Send Batch: what the stop error says', () => {
 
 describe('Send Batch: a resent batch rejected again', () => {
 	test('with Continue On Fail: the bad events of each answer get their own error, the rest an error of their own, and nothing is sent a third time', async () => {
-		handler = (_req, i) => ({
+		mock.handler = (_req, i) => ({
 			status: 422,
 			body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: i === 0 ? { '1': { code: ['invalid'] } } : { '0': { timestamp: ['invalid_format'] } } },
 		});
@@ -96,7 +90,7 @@ describe('Send Batch: a resent batch rejected again', () => {
 describe("Send Batch: Lago's answer to an accepted batch", () => {
 	test('events returned out of order or missing: each item keeps the event it sent', async () => {
 		// Lago returns only c's event, at position 0: a's position names another transaction, b's has none.
-		handler = (req) => ok({ events: [lagoEvent((req.body as { events: unknown[] }).events[2], 3)] });
+		mock.handler = (req) => ok({ events: [lagoEvent((req.body as { events: unknown[] }).events[2], 3)] });
 		const result = await send(['a', 'b', 'c']);
 		expect(result.error).toBeUndefined();
 		expect(result.json).toEqual([sentEvent('a'), sentEvent('b'), sentEvent('c')]);
@@ -108,14 +102,14 @@ describe("Send Batch: Lago's answer to an accepted batch", () => {
 		['null', null],
 		['events that are not a list', { events: { '0': { transaction_id: 'a' } } }],
 	])('a 200 whose body is %s: each item is the event it sent', async (_what, body) => {
-		handler = () => ok(body);
+		mock.handler = () => ok(body);
 		const result = await send(['a', 'b']);
 		expect(result.error).toBeUndefined();
 		expect(result.json).toEqual([sentEvent('a'), sentEvent('b')]);
 	});
 
 	test('a 300 is not an acceptance', async () => {
-		handler = () => ({ status: 300, body: { events: [] } });
+		mock.handler = () => ({ status: 300, body: { events: [] } });
 		const result = await send(['a', 'b'], {}, { continueOnFail: true });
 		expect(result.json.map((j) => typeof j.error)).toEqual(['string', 'string']);
 		expect(result.json.map((j) => j.lago_id)).toEqual([undefined, undefined]);
@@ -124,7 +118,7 @@ describe("Send Batch: Lago's answer to an accepted batch", () => {
 
 describe('Send Batch: which rejections are split by position', () => {
 	test('a 400 keyed by position fails the whole batch: only a 422 is split', async () => {
-		handler = () => ({ status: 400, body: { status: 400, error: 'Bad request', code: 'bad_request', error_details: { '1': { code: ['invalid'] } } } });
+		mock.handler = () => ({ status: 400, body: { status: 400, error: 'Bad request', code: 'bad_request', error_details: { '1': { code: ['invalid'] } } } });
 		const result = await send(['a', 'b', 'c'], {}, { continueOnFail: true });
 		expect(mock.requests).toHaveLength(1);
 		expect(result.json.map((j) => j.error)).toEqual([0, 1, 2].map((i) => `Lago could not read the request (400): Bad request [item ${i}]`));
@@ -133,7 +127,7 @@ describe('Send Batch: which rejections are split by position', () => {
 	});
 
 	test('with On Duplicate = Fail, a duplicate gets an error naming its transaction and the rest is resent', async () => {
-		handler = (req, i) => (i === 0 ? { status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { '0': duplicate } } } : accepted(req));
+		mock.handler = (req, i) => (i === 0 ? { status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { '0': duplicate } } } : accepted(req));
 		const result = await send(['a', 'b'], { onDuplicate: 'fail' }, { continueOnFail: true });
 		expect(mock.requests.map(sentIds)).toEqual([['a', 'b'], ['b']]);
 		expect(result.json[0]).toMatchObject({ error: 'Transaction ID "a" was already ingested by Lago [item 0]', lago_code: 'validation_errors', transaction_id: 'a' });
@@ -141,7 +135,7 @@ describe('Send Batch: which rejections are split by position', () => {
 	});
 
 	test('a batch of only duplicates is not resent, and batches that fill Batch Size exactly leave no empty request', async () => {
-		handler = (req) => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: Object.fromEntries(sentIds(req).map((_, n) => [String(n), duplicate])) } });
+		mock.handler = (req) => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: Object.fromEntries(sentIds(req).map((_, n) => [String(n), duplicate])) } });
 		const result = await send(['a', 'b', 'c', 'd'], { batchSize: 2, parallelRequests: 1 });
 		expect(result.error).toBeUndefined();
 		expect(mock.requests.map(sentIds)).toEqual([['a', 'b'], ['c', 'd']]);
@@ -149,21 +143,21 @@ describe('Send Batch: which rejections are split by position', () => {
 	});
 
 	test("a whole-batch error is described for Send Batch", async () => {
-		handler = () => ({ status: 404, body: { status: 404, error: 'Not Found', code: 'subscription_not_found' } });
+		mock.handler = () => ({ status: 404, body: { status: 404, error: 'Not Found', code: 'subscription_not_found' } });
 		const result = await send(['a'], {}, { continueOnFail: true });
 		expect(result.json[0]).toMatchObject({ error: 'Lago found no active subscription with external ID [item 0]', lago_code: 'subscription_not_found' });
 		expect(String(result.json[0].description)).toMatch(/^Send Batch needs a subscription that is active now\./);
 	});
 
 	test("a rejected event is described for Send Batch, with its own metric and subscription", async () => {
-		handler = () => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { '0': { code: ['does_not_match_an_instant_charge'] } } } });
+		mock.handler = () => ({ status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { '0': { code: ['does_not_match_an_instant_charge'] } } } });
 		const result = await send(['a'], {}, { continueOnFail: true });
 		expect(result.json[0].error).toBe('Billable metric "api_calls" has no pay-in-advance charge on the plan of subscription "sub_1" [item 0]');
 		expect(String(result.json[0].description)).toMatch(/^Send Batch only works for metrics charged in advance\./);
 	});
 
 	test('a 422 that is not JSON fails the whole batch, once', async () => {
-		handler = () => ({ status: 422, raw: '<html>Unprocessable</html>' });
+		mock.handler = () => ({ status: 422, raw: '<html>Unprocessable</html>' });
 		const result = await send(['a', 'b'], {}, { continueOnFail: true });
 		expect(mock.requests).toHaveLength(1);
 		expect(result.json.map((j) => typeof j.error)).toEqual(['string', 'string']);
@@ -171,7 +165,7 @@ describe('Send Batch: which rejections are split by position', () => {
 	});
 
 	test('with On Duplicate = Fail, a duplicate in the answer to a retried request is still already_ingested: the first attempt may have stored it', async () => {
-		handler = (_req, i) => (i === 0 ? { status: 503, body: { status: 503, error: 'Service unavailable' } } : { status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { '0': duplicate, '1': duplicate } } });
+		mock.handler = (_req, i) => (i === 0 ? { status: 503, body: { status: 503, error: 'Service unavailable' } } : { status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { '0': duplicate, '1': duplicate } } });
 		const result = await send(['a', 'b'], { onDuplicate: 'fail', maxAttempts: 2, initialRetryDelay: 1 }, { continueOnFail: true });
 		expect(mock.requests).toHaveLength(2);
 		expect(result.json).toEqual([
@@ -183,7 +177,7 @@ describe('Send Batch: which rejections are split by position', () => {
 
 describe('Send Batch: a request that gets no answer', () => {
 	test('with Continue On Fail each item of the batch gets its own copy of the error, naming it and its transaction', async () => {
-		handler = () => ({ destroy: true });
+		mock.handler = () => ({ destroy: true });
 		const result = await send(['a', 'b', 'c'], { batchSize: 2, parallelRequests: 1, maxAttempts: 1 }, { continueOnFail: true });
 		expect(result.error).toBeUndefined();
 		expect(result.json.map((j) => j.transaction_id)).toEqual(['a', 'b', 'c']);
@@ -192,7 +186,7 @@ describe('Send Batch: a request that gets no answer', () => {
 	});
 
 	test("without Continue On Fail the error names the batch's first item", async () => {
-		handler = (req, i) => (i === 0 ? accepted(req) : { destroy: true });
+		mock.handler = (req, i) => (i === 0 ? accepted(req) : { destroy: true });
 		const result = await send(['a', 'b', 'c'], { batchSize: 2, parallelRequests: 1, maxAttempts: 1 });
 		expect(batchPaths()).toEqual(['POST /api/v1/events/batch', 'POST /api/v1/events/batch']);
 		expect(result.error?.message).toMatch(/\[item 2\]$/);

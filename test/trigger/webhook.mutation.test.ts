@@ -1,6 +1,6 @@
 import { ORGANIZATION_ID } from '../../sandbox';
-import { ok, startMock } from '../helpers/mockLago';
-import type { Handler, MockLago } from '../helpers/mockLago';
+import { ok, startMock, useMockLago } from '../helpers/mockLago';
+import type { MockLago } from '../helpers/mockLago';
 import { TriggerUnderTest, useTriggerSuite } from './harness';
 
 /**
@@ -152,16 +152,10 @@ describe('the HMAC key', () => {
 });
 
 describe('the organisation', () => {
-	let mock: MockLago;
-	let handler: Handler;
-	beforeEach(async () => {
-		handler = () => ok({});
-		mock = await startMock((req, i) => handler(req, i));
-	});
-	afterEach(async () => mock.close());
+	const mock = useMockLago(() => ok({}));
 
 	test('an organisation id that is not text in the static data is read again from Lago, and kept', async () => {
-		handler = () => ok({ webhook_endpoints: [{ lago_organization_id: ORGANIZATION_ID }] });
+		mock.handler = () => ok({ webhook_endpoints: [{ lago_organization_id: ORGANIZATION_ID }] });
 		const t = hmacTrigger(mock.url, {}, 12345);
 		const body = payload();
 		expect(await t.deliver({ body, headers: signed(body, 'hmac') })).toMatchObject({ status: 200, items: [JSON.parse(body)] });
@@ -170,7 +164,7 @@ describe('the organisation', () => {
 	});
 
 	test('an empty organisation id in the static data is read again from Lago', async () => {
-		handler = () => ok({ webhook_endpoints: [{ lago_organization_id: ORGANIZATION_ID }] });
+		mock.handler = () => ok({ webhook_endpoints: [{ lago_organization_id: ORGANIZATION_ID }] });
 		const t = hmacTrigger(mock.url, {}, '');
 		const body = payload();
 		expect(await t.deliver({ body, headers: signed(body, 'hmac') })).toMatchObject({ status: 200, items: [JSON.parse(body)] });
@@ -179,7 +173,7 @@ describe('the organisation', () => {
 	});
 
 	test('an organisation that cannot be read answers 503, logs why, and starts nothing', async () => {
-		handler = () => ({ status: 401, body: { status: 401, error: 'Unauthorized' } });
+		mock.handler = () => ({ status: 401, body: { status: 401, error: 'Unauthorized' } });
 		const t = hmacTrigger(mock.url, {}, null);
 		const body = payload();
 		expect(await t.deliver({ body, headers: signed(body, 'hmac') })).toMatchObject({ status: 503, responseBody: { message: 'Service Unavailable' }, items: undefined });
@@ -190,7 +184,7 @@ describe('the organisation', () => {
 	});
 
 	test("Lago's key that cannot be fetched answers 503 and logs why", async () => {
-		handler = () => ({ status: 401, body: { status: 401, error: 'Unauthorized' } });
+		mock.handler = () => ({ status: 401, body: { status: 401, error: 'Unauthorized' } });
 		const t = hmacTrigger(mock.url, { signatureAlgorithm: 'jwt' });
 		const body = payload();
 		expect(await t.deliver({ body, headers: signed(body) })).toMatchObject({ status: 503, responseBody: { message: 'Service Unavailable' }, items: undefined });
@@ -200,7 +194,7 @@ describe('the organisation', () => {
 
 	test('two triggers on one Lago URL with different API keys each read, and accept, only their own organisation', async () => {
 		// Lago Cloud: one URL, one signing key, many organisations. The organisation read is kept per URL and API key.
-		handler = (req) => ok({ webhook_endpoints: [{ lago_organization_id: req.headers.authorization === 'Bearer key-of-a' ? 'org-a' : 'org-b' }] });
+		mock.handler = (req) => ok({ webhook_endpoints: [{ lago_organization_id: req.headers.authorization === 'Bearer key-of-a' ? 'org-a' : 'org-b' }] });
 		const trigger = (apiKey: string) =>
 			new TriggerUnderTest(suite.params({ signatureAlgorithm: 'hmac' }), suite.credentials({ baseUrl: mock.url, apiKey }), { workflowId: suite.workflowId(), staticData: {} });
 		const a = trigger('key-of-a');
@@ -215,7 +209,7 @@ describe('the organisation', () => {
 	});
 
 	test('Lago showing no organisation answers 503 and stores nothing', async () => {
-		handler = () => ok({ webhook_endpoints: [] });
+		mock.handler = () => ok({ webhook_endpoints: [] });
 		const t = hmacTrigger(mock.url, {}, null);
 		const body = payload();
 		expect(await t.deliver({ body, headers: signed(body, 'hmac') })).toMatchObject({ status: 503, responseBody: { message: 'Service Unavailable' }, items: undefined });
@@ -266,16 +260,8 @@ describe('the warnings count what they refused', () => {
 });
 
 describe('events.errors', () => {
-	let mock: MockLago;
-	let handler: Handler;
-	beforeEach(async () => {
-		handler = () => ok({});
-		mock = await startMock((req, i) => handler(req, i));
-	});
-	afterEach(async () => {
-		jest.restoreAllMocks();
-		await mock.close();
-	});
+	const mock = useMockLago(() => ok({}));
+	afterEach(() => jest.restoreAllMocks());
 
 	test('without Look Up Events the failed events are items as Lago named them, and nothing is looked up', async () => {
 		const t = hmacTrigger(mock.url, { options: { splitEventErrors: true } });
@@ -303,7 +289,7 @@ describe('events.errors', () => {
 	});
 
 	test("a look-up gives Lago's event, or the whole answer when it has no event key", async () => {
-		handler = (req) => (req.path.endsWith('/a%2Fb') ? ok({ event: { transaction_id: 'a/b', code: 'api_call' } }) : ok({ transaction_id: 'c', code: 'storage' }));
+		mock.handler = (req) => (req.path.endsWith('/a%2Fb') ? ok({ event: { transaction_id: 'a/b', code: 'api_call' } }) : ok({ transaction_id: 'c', code: 'storage' }));
 		const t = hmacTrigger(mock.url, { options: { lookUpEvents: true } });
 		const body = eventsErrors({ invalid_code: ['a/b', 'c'] });
 		const r = await t.deliver({ body, headers: signed(body, 'hmac') });
@@ -320,7 +306,7 @@ describe('events.errors', () => {
 		let offset = 0;
 		jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
 		// The first look-up takes (as the clock sees it) 20.5 s.
-		handler = (req) => {
+		mock.handler = (req) => {
 			offset = 20_500;
 			return ok({ event: { transaction_id: decodeURIComponent(req.path.split('/').pop() ?? '') } });
 		};
