@@ -206,6 +206,7 @@ describe('missing_aggregation_property: every text, exactly', () => {
 		{ code: 'weighted', aggregation_type: 'weighted_sum_agg', field_name: 'gb' },
 		{ code: 'seats', aggregation_type: 'unique_count_agg', field_name: 'user_id' },
 		{ code: 'future', aggregation_type: 'some_future_agg', field_name: 'x' },
+		{ code: 'odd', aggregation_type: 'toString', field_name: 'x' },
 	];
 	const index = new MetricIndex(metrics);
 	const check = (code: string, properties?: Record<string, unknown>) => index.check({ code, properties });
@@ -300,6 +301,10 @@ describe('missing_aggregation_property: every text, exactly', () => {
 			},
 		]);
 		expect(check('future', { x: null })[0].message).toBe('Property "x" is null, and billable metric "future" aggregates it (missing_aggregation_property)');
+	});
+
+	test('an aggregation named like a property every object inherits ("toString") still "aggregates" its field', () => {
+		expect(check('odd').map((p) => p.message)).toEqual(['The event has no property "x", which billable metric "odd" aggregates (missing_aggregation_property)']);
 	});
 
 	test('a property the event inherits is not one it has', () => {

@@ -47,13 +47,14 @@ export interface CheckedEvent {
 const NUMERIC_AGGREGATIONS = new Set(['sum_agg', 'max_agg', 'latest_agg', 'weighted_sum_agg']);
 const NUMERIC_TEXT = /^-?\d+(\.\d+)?$/;
 
-const AGGREGATION_VERBS: Record<string, string> = {
-	sum_agg: 'sums',
-	max_agg: 'takes the maximum of',
-	latest_agg: 'takes the latest',
-	weighted_sum_agg: 'sums (weighted)',
-	unique_count_agg: 'counts the distinct values of',
-};
+// A Map: an aggregation type Lago adds later may be any text, "toString" included.
+const AGGREGATION_VERBS = new Map([
+	['sum_agg', 'sums'],
+	['max_agg', 'takes the maximum of'],
+	['latest_agg', 'takes the latest'],
+	['weighted_sum_agg', 'sums (weighted)'],
+	['unique_count_agg', 'counts the distinct values of'],
+]);
 
 interface CompiledFilter {
 	key: string;
@@ -215,7 +216,7 @@ export class MetricIndex {
 	}
 }
 
-const verbOf = (aggregation: string) => AGGREGATION_VERBS[aggregation] ?? 'aggregates';
+const verbOf = (aggregation: string) => AGGREGATION_VERBS.get(aggregation) ?? 'aggregates';
 
 function missingProperty(metric: CompiledMetric, isNull: boolean): MetricProblem {
 	const field = metric.field as string;
