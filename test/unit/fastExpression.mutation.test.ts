@@ -332,6 +332,9 @@ describe('values equal to n8n', () => {
 		['={{ $json.empty ?? "d" }}', ''],
 		['={{ $json.missing ?? $json.nil ?? $json.n }}', 7],
 		['={{ $json.missing?.x ?? $json.list[0] }}', 'p'],
+		// `?.` and a digit is only the conditional operator where the code has it, not inside a string
+		["={{ $json.missing ?? '?.5' }}", '?.5'],
+		['={{ $json.missing ?? "a ?.5 b" }}', 'a ?.5 b'],
 	])('%s', (raw, expected) => {
 		expectSameAsN8n(raw, ITEM, expected);
 	});
