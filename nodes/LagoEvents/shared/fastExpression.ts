@@ -127,14 +127,15 @@ export function tokenize(code: string): Token[] | undefined {
 		}
 		const rest = code.slice(i);
 		// `?.` followed by a digit is the conditional operator and a number (`a?.5:1`), which this grammar does not have.
-		if (rest.startsWith('?.') && /^\?\.\d/.test(rest)) return undefined;
-		const punct = PUNCTUATORS.find((p) => rest.startsWith(p));
+		if (/^\?\.\d/.test(rest)) return undefined;
+		// A number before punctuation: NUMBER only matches a leading `.` when a digit follows (`.5`).
 		const number = NUMBER.exec(rest);
-		if (number && !(punct === '.' && !/^\.\d/.test(rest))) {
+		if (number) {
 			tokens.push({ t: 'number', v: Number(number[0]) });
 			i += number[0].length;
 			continue;
 		}
+		const punct = PUNCTUATORS.find((p) => rest.startsWith(p));
 		if (punct) {
 			tokens.push({ t: 'punct', v: punct });
 			i += punct.length;
@@ -194,13 +195,15 @@ class Parser {
 			this.position++;
 			return { type: 'literal', value: token.v };
 		}
-		if (token.t === 'punct' && token.v === '-' && this.peek(1)?.t === 'number') {
-			this.position += 2;
-			return { type: 'literal', value: -(this.tokens[this.position - 1].v as number) };
-		}
-		if (token.t === 'punct' && token.v === '{') return this.object();
-		if (token.t === 'punct' && token.v === '[') return this.array();
-		if (token.t === 'name') {
+		// Strings and numbers were taken above: what is left is punctuation or a name.
+		if (token.t === 'punct') {
+			if (token.v === '-' && this.peek(1)?.t === 'number') {
+				this.position += 2;
+				return { type: 'literal', value: -(this.tokens[this.position - 1].v as number) };
+			}
+			if (token.v === '{') return this.object();
+			if (token.v === '[') return this.array();
+		} else {
 			if (token.v === 'true' || token.v === 'false') {
 				this.position++;
 				return { type: 'literal', value: token.v === 'true' };
@@ -233,7 +236,8 @@ class Parser {
 			if (this.isPunct('[')) {
 				const key = this.peek(1);
 				if (!this.isPunct(']', 2) || !key) return undefined;
-				if (key.t === 'number' && Number.isSafeInteger(key.v) && key.v >= 0) segments.push({ key: key.v, optional });
+				// Number tokens carry no sign (`-` is a token of its own), so a safe integer here is an index.
+				if (Number.isSafeInteger(key.v)) segments.push({ key: key.v, optional });
 				else if (key.t === 'string' && !isRefusedName(key.v)) segments.push({ key: key.v, optional });
 				else return undefined;
 				this.position += 3;
@@ -295,7 +299,8 @@ export function compileExpression(raw: unknown): FastExpression | undefined {
 	if (/\.\s*constructor/.test(raw)) return undefined;
 	const chunks = splitChunks(raw.slice(1));
 	if (!chunks) return undefined;
-	if (chunks.length === 2 && chunks[0].text === '' && chunks[1].type === 'code') {
+	// Chunks alternate text and code, starting with text: two chunks are a text and a code chunk.
+	if (chunks.length === 2 && chunks[0].text === '') {
 		const node = parseCode(chunks[1].text);
 		return node ? { type: 'single', node } : undefined;
 	}
@@ -319,7 +324,8 @@ export function compileExpression(raw: unknown): FastExpression | undefined {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-function isPlainRecord(value: object): boolean {
+// Also false for strings, numbers and booleans (their prototypes are String.prototype and so on).
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
 	const proto = Object.getPrototypeOf(value);
 	return proto === Object.prototype || proto === null;
 }
@@ -332,7 +338,6 @@ function readPath(json: unknown, segments: Array<{ key: Key; optional: boolean }
 			if (optional) return undefined;
 			return FALLBACK;
 		}
-		if (typeof current !== 'object') return FALLBACK;
 		if (Array.isArray(current)) {
 			if (typeof key !== 'number') return FALLBACK;
 			if (key >= current.length) {
@@ -345,7 +350,7 @@ function readPath(json: unknown, segments: Array<{ key: Key; optional: boolean }
 		}
 		if (typeof key !== 'string' || !isPlainRecord(current) || hasBridgeMarker(current)) return FALLBACK;
 		if (hasOwn.call(current, key)) {
-			current = (current as Record<string, unknown>)[key];
+			current = current[key];
 		} else {
 			if (key in current) return FALLBACK;
 			current = undefined;
@@ -407,7 +412,7 @@ function evaluateNode(node: FastNode, json: unknown): unknown {
 			let value: unknown;
 			for (const operand of node.operands) {
 				value = evaluateNode(operand, json);
-				if (value === FALLBACK) return FALLBACK;
+				// FALLBACK, neither null nor undefined, ends the chain too.
 				if (value !== null && value !== undefined) return value;
 			}
 			return value;
