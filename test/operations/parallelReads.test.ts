@@ -121,7 +121,9 @@ describe.each(operations)('$name with Parallel Requests', (op) => {
 		const items = op.items(100);
 		items[25] = op.failing as never;
 		items[40] = op.failing as never;
-		const { result } = await runHeld(20, op.parameters, { items });
+		// Each answer held 100 ms: a slot frees at most once per hold, so the bound below holds while the node reads item
+		// 25's failure within one more hold. With 20 ms, a Stryker run loading the machine made that 47 (00:44 UTC).
+		const { result } = await runHeld(100, op.parameters, { items });
 		expect(result.error?.message).toContain(op.failure);
 		expect(result.error?.message).toMatch(/\[item 25\]$/);
 		// Those in flight when item 25 failed finish (and the slots they freed while item 25's answer was on its way);
