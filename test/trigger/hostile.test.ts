@@ -137,10 +137,21 @@ describe('3. key fetches bounded whatever the traffic', () => {
 		clearPublicKeyCache();
 		expect(await t.checkExists()).toBe(true);
 		const before = keyFetches();
-		await Promise.all(Array.from({ length: 30 }, () => {
+		const results = await Promise.all(Array.from({ length: 30 }, () => {
 			const text = body();
 			return t.deliver({ body: text, headers: forged(text) });
 		}));
+		// Every one refused, the first included: it failed against the key fetched for it (fresh), so it is not retried.
+		expect(results.map((r) => [r.status, r.items])).toEqual(Array(30).fill([401, undefined]));
+		expect(keyFetches() - before).toBe(1);
+	});
+
+	test('after a restart, one forged request alone: refused against the key fetched for it, with no second fetch', async () => {
+		const t = await activeTrigger();
+		clearPublicKeyCache();
+		const before = keyFetches();
+		const text = body();
+		expect(await t.deliver({ body: text, headers: forged(text) })).toMatchObject({ status: 401, responseBody: { message: 'Unauthorized' }, items: undefined });
 		expect(keyFetches() - before).toBe(1);
 	});
 
