@@ -67,6 +67,13 @@ describe('timestamps: each refusal and its fix', () => {
 		['an invalid Luxon-like date', { toMillis: () => NaN }, 'an object'],
 		['an invalid Date', new Date('x'), 'an object'],
 		['text that is no date', 'tomorrow', '"tomorrow"'],
+		// Text around a date is not a date: a typo must not be read as the date inside it (Stryker left the anchors).
+		['a five-digit year', '12026-11-01T10:00:00Z', '"12026-11-01T10:00:00Z"'],
+		['text before a date with a zone', 'at 2026-11-01T10:00:00Z', '"at 2026-11-01T10:00:00Z"'],
+		['text after a date with a zone', '2026-11-01T10:00:00Z!', '"2026-11-01T10:00:00Z!"'],
+		['a zone offset with a third part', '2026-11-01T10:00:00+05:30:00', '"2026-11-01T10:00:00+05:30:00"'],
+		['text before a date without a zone', 'x2026-11-01T10:00:00', '"x2026-11-01T10:00:00"'],
+		['a five-digit year without a zone', '12026-11-01', '"12026-11-01"'],
 		['an epoch of exactly 1e11 (neither seconds nor milliseconds)', 1e11, '100000000000'],
 		['an epoch between seconds and milliseconds', 5e11, '500000000000'],
 		['an epoch of exactly 1e13', 1e13, '10000000000000'],
