@@ -19,7 +19,7 @@ function context(extra: Partial<Record<'logger' | 'addExecutionHints' | 'continu
 	return { getNode: () => node, continueOnFail: () => false, ...extra } as unknown as IExecuteFunctions;
 }
 
-const answer = (status: number, body: unknown): LagoResponse => ({ status, body, headers: {}, attempts: 1, ambiguous: false });
+const answer = (status: number, body: unknown): LagoResponse => ({ status, body, headers: {}, attempts: 1, ambiguous: false, elapsedMs: 0 });
 const page = (codes: string[], next: unknown) => answer(200, { billable_metrics: codes.map((code) => ({ code, aggregation_type: 'count_agg' })), meta: { next_page: next } });
 
 let send: jest.SpyInstance;
