@@ -8,15 +8,18 @@ import type { Logger } from 'n8n-workflow';
 
 export const QUIET_INTERVAL_MS = 60_000;
 
+/** What the trigger refuses or cannot answer: a closed list, so a kind cannot be misspelt (or mutated to "") unseen. */
+export type QuietKind = 'unsigned' | 'no-key' | 'no-org' | 'other-org';
+
 interface Counter {
 	count: number;
 	lastAt: number;
 }
 
-const counters = new Map<string, Counter>();
+const counters = new Map<QuietKind, Counter>();
 
 /** Counts one occurrence of `kind`; writes `line(count)` when the last line for it is a minute old or more. */
-export function warnQuietly(logger: Logger, kind: string, line: (count: number) => string, now = Date.now()): void {
+export function warnQuietly(logger: Logger, kind: QuietKind, line: (count: number) => string, now = Date.now()): void {
 	let counter = counters.get(kind);
 	if (!counter) {
 		counter = { count: 0, lastAt: Number.NEGATIVE_INFINITY };

@@ -104,12 +104,7 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 	) as string;
 	const algorithm = resolveAlgorithm(chosen, credentials);
 	const refuse = () => {
-		warnQuietly(
-			this.logger,
-			// Stryker disable next-line StringLiteral: a kind only has to differ from the other kinds, and "" still does
-			'unsigned',
-			(n) => `Lago Trigger: refused ${n} request${n === 1 ? '' : 's'} without a valid Lago ${algorithm.toUpperCase()} signature (401) in the last minute`,
-		);
+		warnQuietly(this.logger, 'unsigned', (n) => `Lago Trigger: refused ${n} request${n === 1 ? '' : 's'} without a valid Lago ${algorithm.toUpperCase()} signature (401) in the last minute`);
 		return unauthorized(this);
 	};
 	if (!rawBody || rawBody.length === 0) return refuse();
@@ -118,12 +113,7 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 		signed = await isSigned(this, algorithm, rawBody, credentials);
 	} catch (error) {
 		// Lago's key could not be fetched: nothing can be verified, so nothing runs; Lago retries the delivery later.
-		warnQuietly(
-			this.logger,
-			// Stryker disable next-line StringLiteral: a kind only has to differ from the other kinds, and "" still does
-			'no-key',
-			(n) => `Lago Trigger: answered ${n} request${n === 1 ? '' : 's'} 503 in the last minute: could not check webhook signatures: ${(error as Error).message}`,
-		);
+		warnQuietly(this.logger, 'no-key', (n) => `Lago Trigger: answered ${n} request${n === 1 ? '' : 's'} 503 in the last minute: could not check webhook signatures: ${(error as Error).message}`);
 		return unavailable(this);
 	}
 	if (!signed) return refuse();
@@ -144,12 +134,7 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 		try {
 			organizationId = await lookUpOrganisationId.call(this, resolveBaseUrl(credentials), String(credentials.apiKey ?? ''));
 		} catch (error) {
-			warnQuietly(
-				this.logger,
-				// Stryker disable next-line StringLiteral: a kind only has to differ from the other kinds, and "" still does
-				'no-org',
-				(n) => `Lago Trigger: answered ${n} request${n === 1 ? '' : 's'} 503 in the last minute: could not read the Lago organisation this trigger belongs to: ${(error as Error).message}`,
-			);
+			warnQuietly(this.logger, 'no-org', (n) => `Lago Trigger: answered ${n} request${n === 1 ? '' : 's'} 503 in the last minute: could not read the Lago organisation this trigger belongs to: ${(error as Error).message}`);
 			return unavailable(this);
 		}
 		if (!organizationId) return unavailable(this);
@@ -157,12 +142,7 @@ export async function handleDelivery(this: IWebhookFunctions): Promise<IWebhookR
 	}
 	if (webhook.organization_id !== organizationId) {
 		// Genuinely signed, but another organisation's (Lago Cloud signs every organisation's webhooks with one key).
-		warnQuietly(
-			this.logger,
-			// Stryker disable next-line StringLiteral: a kind only has to differ from the other kinds, and "" still does
-			'other-org',
-			(n) => `Lago Trigger: refused ${n} signed webhook${n === 1 ? '' : 's'} from another Lago organisation than this trigger's (${organizationId}) in the last minute`,
-		);
+		warnQuietly(this.logger, 'other-org', (n) => `Lago Trigger: refused ${n} signed webhook${n === 1 ? '' : 's'} from another Lago organisation than this trigger's (${organizationId}) in the last minute`);
 		return unauthorized(this);
 	}
 
