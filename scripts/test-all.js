@@ -10,6 +10,7 @@ const os = require('os');
 const path = require('path');
 const { parseOptions } = require('../n8n-harness/cli');
 const { readCrashes } = require('../n8n-harness/crashes');
+const { OutputTail } = require('./lib/outputTail');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -27,9 +28,18 @@ const SUITES = [
 	['journeys', 'test:journeys', 'chromium (apt-get once), 1 n8n + 1 browser per version, 5 journeys each'],
 ];
 
-function runScript(script, env) {
+/** Runs `npm run <script>`, passing its output through and keeping its tail (for a failed suite's summary). */
+function runScript(script, env, tail) {
 	return new Promise((resolve) => {
-		const child = spawn('npm', ['run', script], { cwd: REPO_ROOT, env, stdio: 'inherit' });
+		const child = spawn('npm', ['run', script], { cwd: REPO_ROOT, env, stdio: ['inherit', 'pipe', 'pipe'] });
+		child.stdout.on('data', (buf) => {
+			process.stdout.write(buf);
+			tail.write(buf);
+		});
+		child.stderr.on('data', (buf) => {
+			process.stderr.write(buf);
+			tail.write(buf, 'err');
+		});
 		const forward = (signal) => child.kill(signal);
 		process.on('SIGINT', forward);
 		process.on('SIGTERM', forward);
@@ -75,13 +85,17 @@ async function main() {
 		fs.rmSync(crashLog, { force: true });
 		const started = Date.now();
 		process.stdout.write(`\n=== ${name} (npm run ${script}) ===\n`);
-		const { code, signal } = await runScript(script, { ...process.env, LAGO_E2E_CRASH_LOG: crashLog });
+		const tail = new OutputTail();
+		const { code, signal } = await runScript(script, { ...process.env, LAGO_E2E_CRASH_LOG: crashLog }, tail);
 		const crashes = describeCrashes(crashLog);
 		fs.rmSync(crashLog, { force: true });
-		results.push({ name, ok: code === 0, code, signal, crashes, cost, ms: Date.now() - started });
+		results.push({ name, ok: code === 0, code, signal, crashes, cost, ms: Date.now() - started, tail });
 		if (signal === 'SIGINT' || signal === 'SIGTERM') break;
 	}
 	const width = Math.max(...results.map((r) => r.name.length));
+	for (const r of results.filter((x) => x.code !== 0)) {
+		process.stdout.write(`\n=== why ${r.name} failed ===\n${r.tail.report().join('\n')}\n`);
+	}
 	process.stdout.write('\n=== summary ===\n');
 	for (const r of results) {
 		const status = r.ok ? 'passed' : `FAILED (exit ${r.code}${r.signal ? `, ${r.signal}` : ''})`;
