@@ -226,6 +226,11 @@ describe('what compileExpression builds', () => {
 		expect(compileExpression(raw)).toStrictEqual(compiled);
 	});
 
+	test('a value without the leading = is not an expression, even one holding {{ }}', () => {
+		expect(compileExpression('plain text')).toBeUndefined();
+		expect(compileExpression('x{{ $json.s }}')).toBeUndefined();
+	});
+
 	test('parseCode reads one code chunk, and nothing from no tokens or a character outside the grammar', () => {
 		expect(parseCode(' $json.a ')).toStrictEqual(path('a'));
 		expect(parseCode('')).toBeUndefined();

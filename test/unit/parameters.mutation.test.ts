@@ -71,6 +71,10 @@ describe('a Transaction ID or Timestamp with no value at all is left empty', () 
 		expect(readEvent(rows({ key: 'gb' }), 0, run).properties).toStrictEqual({ gb: '' });
 	});
 
+	test('a refused Transaction ID is called by its label in the message', () => {
+		expect(() => readEvent(reader({ ...mapped, transactionId: { id: 7 }, timestamp: '1700000000' }), 0, run)).toThrow(/^Transaction ID /);
+	});
+
 	test('a Transaction ID mapped to text is that text', () => {
 		expect(readEvent(reader({ ...mapped, transactionId: 'order-7', timestamp: '1700000000' }), 0, run).transaction_id).toBe('order-7');
 	});
