@@ -148,14 +148,13 @@ async function ensureNode(major) {
 		fs.mkdirSync(p.dir, { recursive: true });
 		fs.writeFileSync(path.join(p.dir, 'package.json'), JSON.stringify({ name: `lago-e2e-node${major}`, private: true }, null, 2));
 		const logFile = path.join(p.dir, 'install.log');
-		const label = `npm install ${NODE_PACKAGE}@${version}`;
 		await runNpm(['install', `${NODE_PACKAGE}@${version}`, '--no-audit', '--no-fund', '--no-save', '--ignore-scripts=false'], {
 			cwd: p.dir,
 			env: cleanEnv(),
 			timeoutMs: 10 * 60_000,
 			logFile,
-			heartbeat: { everyMs: 20_000, label },
-		}, { label });
+			heartbeat: { everyMs: 20_000, label: `npm install ${NODE_PACKAGE}@${version}` },
+		});
 		const v = (await runOk(p.nodeBin, ['--version'], { timeoutMs: 30_000 })).stdout.trim();
 		if (v !== `v${version}`) throw new Error(`${p.nodeBin} reports ${v}, expected v${version}`);
 		fs.writeFileSync(p.marker, JSON.stringify({ version, installedAt: new Date().toISOString(), ms: Date.now() - t0 }, null, 2));
@@ -230,23 +229,20 @@ async function ensureN8n(key) {
 		if (f.overrides) pkg.overrides = f.overrides;
 		fs.writeFileSync(path.join(p.dir, 'package.json'), JSON.stringify(pkg, null, 2));
 		const hb = (label) => ({ everyMs: 30_000, label });
-		const installLabel = `${f.label}: npm install n8n@${f.version}`;
 		await runNpm(
 			['install', `n8n@${f.version}`, '--no-audit', '--no-fund', '--save-exact', `--ignore-scripts=${f.ignoreScripts}`, '--loglevel=warn'],
-			{ cwd: p.dir, env, timeoutMs: INSTALL_TIMEOUT_MS, logFile: p.logFile, heartbeat: hb(installLabel) },
-			{ label: installLabel },
+			{ cwd: p.dir, env, timeoutMs: INSTALL_TIMEOUT_MS, logFile: p.logFile, heartbeat: hb(`${f.label}: npm install n8n@${f.version}`) },
 		);
 		log(`${f.label}: npm install done after ${fmtSecs(Date.now() - t0)}`);
 		if (f.rebuild.length) {
 			log(`${f.label}: building native modules ${f.rebuild.join(', ')} …`);
-			const rebuildLabel = `${f.label}: npm rebuild ${f.rebuild.join(' ')}`;
 			await runNpm(['rebuild', ...f.rebuild, '--ignore-scripts=false', '--loglevel=warn'], {
 				cwd: p.dir,
 				env,
 				timeoutMs: 15 * 60_000,
 				logFile: p.logFile,
-				heartbeat: hb(rebuildLabel),
-			}, { label: rebuildLabel });
+				heartbeat: hb(`${f.label}: npm rebuild ${f.rebuild.join(' ')}`),
+			});
 		}
 		const v = (await runOk(flavourNode(key), [p.bin, '--version'], { cwd: p.dir, env, timeoutMs: 120_000 })).stdout.trim().split('\n').pop();
 		if (v !== f.version) throw new Error(`${p.bin} --version printed "${v}", expected ${f.version}`);

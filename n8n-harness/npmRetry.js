@@ -3,7 +3,7 @@
 // fails an install that is not ours to fix. Such a failure is tried again, at most NPM_ATTEMPTS times in all, and
 // said so in the log. Anything else (a timeout, a conflict, a failed build with a clean network) fails at once.
 
-const { run, log, fmtSecs, sleep } = require('./proc');
+const { run, commandError, log, fmtSecs, sleep } = require('./proc');
 
 const NPM_ATTEMPTS = 3;
 
@@ -25,10 +25,11 @@ function transientNpmFailure(r) {
 }
 
 /**
- * proc.runOk for npm: a transient failure is logged with its reason and run again, up to NPM_ATTEMPTS in all.
- * Resolves with the successful result; rejects with the last failure's output.
+ * proc.runOk for npm: a transient failure is logged with its reason and run again, up to NPM_ATTEMPTS in all. The
+ * log names the run by its heartbeat label. Resolves with the successful result; rejects with the last failure's output.
  */
-async function runNpm(args, options, { attempts = NPM_ATTEMPTS, pauseMs = 5000, label = `npm ${args[0]}` } = {}) {
+async function runNpm(args, options, { attempts = NPM_ATTEMPTS, pauseMs = 5000 } = {}) {
+	const label = options.heartbeat?.label ?? `npm ${args[0]}`;
 	for (let attempt = 1; ; attempt++) {
 		const r = await run('npm', args, options);
 		if (r.code === 0) {
@@ -36,14 +37,7 @@ async function runNpm(args, options, { attempts = NPM_ATTEMPTS, pauseMs = 5000, 
 			return r;
 		}
 		const why = transientNpmFailure(r);
-		if (!why || attempt >= attempts) {
-			const how = r.timedOut ? `timed out after ${fmtSecs(options.timeoutMs)}` : `exited with ${r.code}${r.signal ? ` (${r.signal})` : ''}`;
-			const tail = (r.stderr || r.stdout).split('\n').slice(-25).join('\n');
-			const tried = attempt > 1 ? ` on attempt ${attempt} of ${attempts}` : '';
-			const e = new Error(`npm ${args.join(' ')} ${how}${tried}\n${tail}${options.logFile ? `\nFull log: ${options.logFile}` : ''}`);
-			e.result = r;
-			throw e;
-		}
+		if (!why || attempt >= attempts) throw commandError('npm', args, r, options, attempt > 1 ? ` on attempt ${attempt} of ${attempts}` : '');
 		log(`${label}: failed (${why}) after ${fmtSecs(r.ms)}, a registry or network failure; trying again (attempt ${attempt + 1} of ${attempts})`);
 		await sleep(pauseMs);
 	}

@@ -131,17 +131,20 @@ function run(cmd, args, options = {}) {
 	});
 }
 
+/** The error for a failed run() result: the command, how it ended (and `after`, e.g. which attempt), its last output. */
+function commandError(cmd, args, r, options = {}, after = '') {
+	const why = r.timedOut ? `timed out after ${fmtSecs(options.timeoutMs || 60_000)}` : `exited with ${r.code}${r.signal ? ' (' + r.signal + ')' : ''}`;
+	const tail = (r.stderr || r.stdout).split('\n').slice(-25).join('\n');
+	const more = options.logFile ? `\nFull log: ${options.logFile}` : '';
+	const e = new Error(`${cmd} ${args.join(' ')} ${why}${after}\n${tail}${more}`);
+	e.result = r;
+	return e;
+}
+
 /** Like run(), but rejects unless the command exits 0. */
 async function runOk(cmd, args, options = {}) {
 	const r = await run(cmd, args, options);
-	if (r.code !== 0) {
-		const why = r.timedOut ? `timed out after ${fmtSecs(options.timeoutMs || 60_000)}` : `exited with ${r.code}${r.signal ? ' (' + r.signal + ')' : ''}`;
-		const tail = (r.stderr || r.stdout).split('\n').slice(-25).join('\n');
-		const more = options.logFile ? `\nFull log: ${options.logFile}` : '';
-		const e = new Error(`${cmd} ${args.join(' ')} ${why}\n${tail}${more}`);
-		e.result = r;
-		throw e;
-	}
+	if (r.code !== 0) throw commandError(cmd, args, r, options);
 	return r;
 }
 
@@ -210,4 +213,4 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { run, runOk, startDaemon, freePort, killTree, log, fmtSecs, sleep };
+module.exports = { run, runOk, commandError, startDaemon, freePort, killTree, log, fmtSecs, sleep };

@@ -70,7 +70,7 @@ describe('runNpm', () => {
 
 	test('two resets, then success: three runs, the same arguments each time, and each retry logged with its reason', async () => {
 		const spy = quiet();
-		const r = await runNpm(['install', 'n8n@2.41.1'], { env: env(3, 'npm error code ECONNRESET'), timeoutMs: 10_000 }, { pauseMs: 0, label: 'n8n 2.x: npm install' });
+		const r = await runNpm(['install', 'n8n@2.41.1'], { env: env(3, 'npm error code ECONNRESET'), timeoutMs: 10_000, heartbeat: { everyMs: 60_000, label: 'n8n 2.x: npm install' } }, { pauseMs: 0 });
 		const logged = spy.mock.calls.map((c) => String(c[0]));
 		spy.mockRestore();
 		expect(r.stdout.trim()).toBe('done install n8n@2.41.1');
